@@ -1,0 +1,1 @@
+"""FTP side of the receiver, built on aioftp."""

@@ -1,0 +1,421 @@
+"""aioftp server subclass handling camera sessions: limits, logins, data connections."""
+
+import asyncio
+import errno
+import logging
+import socket
+from collections.abc import Awaitable, Callable
+from pathlib import Path, PurePosixPath
+from typing import cast
+
+import aioftp
+from aioftp import errors as aioftp_errors
+from aioftp.common import Connection, StreamIO
+
+from custom_components.camupload.receiver.accounts import AccountBook, FailureLimiter
+from custom_components.camupload.receiver.model import Account, ReceiverConfig
+from custom_components.camupload.receiver.publisher import Publisher
+
+from .data import (
+    ActiveModeError,
+    ActiveTarget,
+    DataChannel,
+    check_active_target,
+    connect_active,
+    parse_eprt,
+    parse_port,
+    same_host,
+)
+from .filesystem import ROOT, AccountFileSystem
+from .pathio import AccountPathIO
+
+_LOGGER = logging.getLogger(__name__)
+
+# Internal commands: a space cannot occur in a parsed command name, so no client can send them.
+_EOF = " eof"
+_IDLE = " idle"
+_BAD_LINE = " bad-line"
+_ESCAPE = " escape"
+_PATH_COMMANDS = frozenset(
+    {"cwd", "dele", "mkd", "rmd", "rnfr", "rnto", "stor", "appe", "size", "mdtm", "mlst"}
+)
+_LISTING_COMMANDS = frozenset({"list", "nlst", "mlsd"})
+_FORBIDDEN_CHARS = frozenset("\r\n\x00")
+_MAX_COMMAND_LINE = 4096
+
+type Command = Callable[[Connection, str], Awaitable[bool]]
+
+
+class SessionFtpServer(aioftp.Server):
+    """Control and data connections of camera sessions; file commands live in a subclass."""
+
+    def __init__(
+        self,
+        accounts: AccountBook,
+        config: ReceiverConfig,
+        publisher: Publisher,
+        limiter: FailureLimiter,
+    ) -> None:
+        """Serve the accounts in the book with the limits in config."""
+        super().__init__(
+            CameraUserManager(publisher),
+            block_size=config.read_chunk,
+            socket_timeout=config.stall_timeout,
+            idle_timeout=config.idle_timeout,
+            wait_future_timeout=config.data_connect_timeout,
+            path_io_factory=_path_io_factory(),
+            maximum_connections=config.max_connections,
+            ipv4_pasv_forced_response_address=config.public_address,
+            data_ports=config.passive_ports,
+            welcome_message="camupload receiver ready",
+        )
+        self._accounts = accounts
+        self._config = config
+        self._publisher = publisher
+        self._limiter = limiter
+        self._filesystems: dict[str, AccountFileSystem] = {}
+        extra: dict[str, Command] = {
+            "eprt": self.eprt,
+            "port": self.port,
+            _EOF: self._eof,
+            _IDLE: self._idle,
+            _BAD_LINE: self._bad_line,
+            _ESCAPE: self._escape,
+        }
+        self.commands_mapping.update(extra)
+        for unsupported in ("retr", "rest", "pbsz", "prot"):
+            self.commands_mapping.pop(unsupported, None)
+
+    def filesystem(self, username: str) -> AccountFileSystem:
+        """Return (creating it on first use) the file system of an account."""
+        filesystem = self._filesystems.get(username)
+        if filesystem is None:
+            filesystem = AccountFileSystem(self._config.max_account_storage)
+            self._filesystems[username] = filesystem
+        return filesystem
+
+    # Connection life cycle
+
+    async def greeting(self, connection: Connection, rest: str | PurePosixPath) -> bool:
+        """Refuse blocked addresses and addresses over their connection limit."""
+        host = connection.client_host
+        same = sum(1 for other in self.connections.values() if other.client_host == host)
+        if self._limiter.is_blocked(host):
+            connection.response("421", "too many failed logins from your address")
+            return False
+        if same > self._config.max_connections_per_address:
+            connection.response("421", "too many connections from your address")
+            return False
+        return await super().greeting(connection, rest)
+
+    async def parse_command(
+        self, stream: StreamIO, censor_commands: tuple[str] = ("pass",)
+    ) -> tuple[str, str]:
+        """Read one command; map end of input, idleness and bad lines to internal commands."""
+        del censor_commands
+        connection = self.connections.get(stream)
+        line = await self._read_line(stream, connection)
+        if isinstance(line, tuple):
+            return line
+        try:
+            text = line.decode(self.encoding).rstrip("\r\n")
+        except UnicodeDecodeError:
+            return _BAD_LINE, "command is not valid UTF-8"
+        name, _, rest = text.partition(" ")
+        name = name.lower()
+        if _FORBIDDEN_CHARS & set(rest):
+            return _BAD_LINE, "names with CR, LF or NUL are refused"
+        if connection is not None and self._escapes(connection, name, rest):
+            return _ESCAPE, rest
+        _LOGGER.debug("%s %s", name, "***" if name == "pass" else rest)
+        return name, rest
+
+    async def _read_line(
+        self, stream: StreamIO, connection: Connection | None
+    ) -> bytes | tuple[str, str]:
+        """Return a command line, or the internal command that replaces it."""
+        while True:
+            try:
+                line = await stream.readline()
+            except TimeoutError:
+                # A long upload keeps the control connection silent: that is not idleness.
+                if connection is not None and connection.extra_workers:
+                    continue
+                return _IDLE, ""
+            except (ConnectionError, ValueError):
+                return _EOF, ""
+            if not line:
+                return _EOF, ""
+            if len(line) > _MAX_COMMAND_LINE:
+                return _BAD_LINE, "command line too long"
+            return line
+
+    def _escapes(self, connection: Connection, name: str, rest: str) -> bool:
+        if name in _LISTING_COMMANDS:
+            rest = listing_argument(rest)
+        elif name not in _PATH_COMMANDS:
+            return False
+        if not is_set(connection, "current_directory"):
+            return False
+        return resolve(connection.current_directory, rest) is None
+
+    async def _eof(self, connection: Connection, rest: str) -> bool:
+        del connection, rest
+        return False
+
+    async def _idle(self, connection: Connection, rest: str) -> bool:
+        del rest
+        connection.response("421", "idle timeout, closing control connection")
+        return False
+
+    async def _bad_line(self, connection: Connection, rest: str) -> bool:
+        connection.response("501", rest)
+        return True
+
+    async def _escape(self, connection: Connection, rest: str) -> bool:
+        connection.response("550", f"{rest!r} leaves your root directory, refused")
+        return True
+
+    # Login
+
+    async def user(self, connection: Connection, rest: str) -> bool:
+        """Take the login name; the answer never tells whether it exists."""
+        if is_set(connection, "logged"):
+            connection.response("503", "already logged in")
+            return True
+        connection.login_name = rest
+        connection.response("331", "password required")
+        return True
+
+    async def pass_(self, connection: Connection, rest: str) -> bool:
+        """Check the password in constant time; delay and count failures."""
+        if is_set(connection, "logged"):
+            connection.response("503", "already logged in")
+            return True
+        if not is_set(connection, "login_name"):
+            connection.response("503", "send USER first")
+            return True
+        name: str = connection.login_name
+        host: str = connection.client_host
+        account = self._accounts.authenticate(name, rest)
+        if account is None:
+            return await self._login_failed(connection, name, host)
+        self._limiter.record_success(host)
+        stats = self._publisher.stats
+        if stats.active_connections(name) >= self._config.max_connections_per_account:
+            connection.response("421", f"too many connections for {name}")
+            return False
+        self._log_in(connection, account)
+        connection.response("230", "logged in, upload to / or any directory")
+        return True
+
+    async def _login_failed(self, connection: Connection, name: str, host: str) -> bool:
+        self._limiter.record_failure(host)
+        self._publisher.auth_failed(name, host, "ftp")
+        failures = (connection.login_failures if is_set(connection, "login_failures") else 0) + 1
+        connection.login_failures = failures
+        await asyncio.sleep(self._config.login_delay)
+        if failures >= self._config.max_login_failures:
+            connection.response("421", "too many failed logins, closing")
+            return False
+        connection.response("530", "login incorrect")
+        return True
+
+    def _log_in(self, connection: Connection, account: Account) -> None:
+        connection.account = account
+        connection.filesystem = self.filesystem(account.username)
+        connection.user = aioftp.User(account.username, base_path=Path("/"))
+        connection.logged = True
+        connection.current_directory = ROOT
+        self._publisher.stats.connection_opened(account.username)
+
+    def _logged_in(self, connection: Connection) -> bool:
+        if is_set(connection, "logged"):
+            return True
+        connection.response("530", "not logged in")
+        return False
+
+    # Data connections
+
+    async def _passive_listener(self, connection: Connection) -> asyncio.Server | None:
+        if is_set(connection, "passive_server"):
+            listener: asyncio.Server = connection.passive_server
+            return listener
+        stall = self._config.stall_timeout
+
+        async def accept(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            peer = writer.get_extra_info("peername") or ("",)
+            if not same_host(str(peer[0]), connection.client_host):
+                # Only the client itself may connect (no FTP bounce or data theft).
+                _LOGGER.warning("refused data connection from %s", peer[0])
+                writer.close()
+                return
+            if is_set(connection, "data_connection"):
+                writer.close()
+                return
+            connection.data_connection = DataChannel(reader, writer, stall)
+
+        try:
+            listener = await self._start_passive_server(connection, accept)
+        except aioftp_errors.NoAvailablePort:
+            connection.response("425", "no free passive port, try again")
+            return None
+        except OSError as err:
+            connection.response(
+                "425", f"cannot open a passive port ({errno.errorcode.get(err.errno or 0, err)})"
+            )
+            return None
+        connection.passive_server = listener
+        return listener
+
+    def _forget_data(self, connection: Connection) -> None:
+        connection.active_target = None
+        if is_set(connection, "data_connection"):
+            connection.data_connection.close()
+            del connection.data_connection
+
+    async def pasv(self, connection: Connection, rest: str | PurePosixPath) -> bool:
+        """Open (or reuse) a passive listener and announce it in PASV form."""
+        del rest
+        if not self._logged_in(connection):
+            return True
+        listener = await self._passive_listener(connection)
+        if listener is None:
+            return True
+        for sock in listener.sockets:
+            if sock.family == socket.AF_INET:
+                host, port = sock.getsockname()[:2]
+                break
+        else:
+            connection.response("425", "server listens on IPv6 only, use EPSV")
+            return True
+        host = self._config.public_address or host
+        self._forget_data(connection)
+        numbers = [*host.split("."), str(port >> 8), str(port & 0xFF)]
+        connection.response("227", f"entering passive mode ({','.join(numbers)})")
+        return True
+
+    async def epsv(self, connection: Connection, rest: str | PurePosixPath) -> bool:
+        """Open (or reuse) a passive listener and announce its port in EPSV form."""
+        if not self._logged_in(connection):
+            return True
+        argument = str(rest).strip().upper()
+        if argument == "ALL":
+            connection.response("200", "EPSV ALL accepted")
+            return True
+        if argument not in ("", "1", "2"):
+            connection.response("522", "network protocol not supported, use (1,2)")
+            return True
+        listener = await self._passive_listener(connection)
+        if listener is None:
+            return True
+        port = listener.sockets[0].getsockname()[1]
+        self._forget_data(connection)
+        connection.response("229", f"entering extended passive mode (|||{port}|)")
+        return True
+
+    async def port(self, connection: Connection, rest: str) -> bool:
+        """Active mode, IPv4 form."""
+        return self._set_active(connection, rest, parse_port)
+
+    async def eprt(self, connection: Connection, rest: str) -> bool:
+        """Active mode, extended form."""
+        return self._set_active(connection, rest, parse_eprt)
+
+    def _set_active(
+        self, connection: Connection, rest: str, parse: Callable[[str], ActiveTarget]
+    ) -> bool:
+        if not self._logged_in(connection):
+            return True
+        try:
+            target = parse(rest)
+            check_active_target(target, connection.client_host)
+        except ActiveModeError as err:
+            connection.response("501", str(err))
+            return True
+        self._forget_data(connection)
+        connection.active_target = target
+        connection.response("200", "active mode accepted")
+        return True
+
+    def _has_data_route(self, connection: Connection) -> bool:
+        if is_set(connection, "active_target") and connection.active_target is not None:
+            return True
+        if is_set(connection, "passive_server"):
+            return True
+        connection.response("425", "use PASV, EPSV, PORT or EPRT first")
+        return False
+
+    async def _open_data(self, connection: Connection) -> DataChannel:
+        config = self._config
+        target: ActiveTarget | None = (
+            connection.active_target if is_set(connection, "active_target") else None
+        )
+        if target is not None:
+            connection.active_target = None
+            return await connect_active(
+                target, connection.server_host, config.data_connect_timeout, config.stall_timeout
+            )
+        async with asyncio.timeout(config.data_connect_timeout):
+            channel: DataChannel = await asyncio.shield(connection["data_connection"])
+        del connection.data_connection
+        return channel
+
+
+class CameraUserManager(aioftp.AbstractUserManager):
+    """Counts logged-in connections; logins themselves are checked by the server's PASS."""
+
+    def __init__(self, publisher: Publisher) -> None:
+        """Keep the publisher whose statistics count connections."""
+        super().__init__()
+        self._publisher = publisher
+
+    async def get_user(
+        self, login: str
+    ) -> tuple[aioftp.AbstractUserManager.GetUserResponse, aioftp.User | None, str]:
+        """Not used: USER is answered by the server."""
+        del login
+        return aioftp.AbstractUserManager.GetUserResponse.ERROR, None, "not used"
+
+    async def authenticate(self, user: aioftp.User, password: str) -> bool:
+        """Not used: PASS is answered by the server."""
+        del user, password
+        return False
+
+    async def notify_logout(self, user: aioftp.User) -> None:
+        """Count the end of a logged-in connection."""
+        if user.login is not None:
+            self._publisher.stats.connection_closed(user.login)
+
+
+def is_set(connection: Connection, key: str) -> bool:
+    """Tell whether a connection value is set (reading a missing key would create it)."""
+    return key in connection and connection[key].done()
+
+
+def _path_io_factory() -> "type[aioftp.AbstractPathIO[Path]]":
+    # aioftp annotates the factory for real paths; ours serves pure POSIX paths.
+    return cast("type[aioftp.AbstractPathIO[Path]]", AccountPathIO)
+
+
+def resolve(current: PurePosixPath, argument: str) -> PurePosixPath | None:
+    """Resolve a client path against the current directory; None if it leaves the root."""
+    path = PurePosixPath(argument) if argument else current
+    if not path.is_absolute():
+        path = current / path
+    parts: list[str] = []
+    for part in path.parts[1:]:
+        if part == "..":
+            if not parts:
+                return None
+            parts.pop()
+        elif part != ".":
+            parts.append(part)
+    return PurePosixPath("/", *parts)
+
+
+def listing_argument(rest: str) -> str:
+    """Drop ls-style options (LIST -la) from a listing argument."""
+    if rest.startswith("-"):
+        _, _, rest = rest.partition(" ")
+    return rest

@@ -1,0 +1,195 @@
+"""HTTP photo upload and MJPEG push handlers (Sensr back-end contract)."""
+
+import asyncio
+import base64
+import binascii
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from aiohttp import BodyPartReader, StreamReader, web
+
+from .accounts import AccountBook, FailureLimiter
+from .model import Account, ReceiverConfig, Source
+from .publisher import Publisher
+from .splitter import FrameSplitter, is_complete_jpeg
+
+REALM = "camupload"
+_CHALLENGE = {"WWW-Authenticate": f'Basic realm="{REALM}"'}
+_MULTIPART_FORM = "multipart/form-data"
+
+
+class _RefusedError(Exception):
+    """A request is refused; carries the response to send."""
+
+    def __init__(self, response: web.Response) -> None:
+        super().__init__(response.text)
+        self.response = response
+
+
+def parse_basic_auth(header: str | None) -> tuple[str, str] | None:
+    """Return (username, password) from a Basic Authorization header, or None if unusable."""
+    if not header:
+        return None
+    scheme, _, encoded = header.strip().partition(" ")
+    if scheme.lower() != "basic" or not encoded:
+        return None
+    try:
+        raw = base64.b64decode(encoded.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = raw.decode("latin-1")
+    username, colon, password = text.partition(":")
+    if not colon:
+        return None
+    return username, password
+
+
+def _text(status: int, message: str, headers: dict[str, str] | None = None) -> web.Response:
+    return web.Response(status=status, text=message + "\n", headers=headers)
+
+
+class HttpUploadHandlers:
+    """Request handlers that any aiohttp application (Home Assistant's too) can call."""
+
+    def __init__(
+        self,
+        accounts: AccountBook,
+        config: ReceiverConfig,
+        publisher: Publisher,
+        limiter: FailureLimiter,
+    ) -> None:
+        """Serve the accounts in the book with the limits in config."""
+        self._accounts = accounts
+        self._config = config
+        self._publisher = publisher
+        self._limiter = limiter
+
+    async def handle_photo(self, request: web.Request, username: str) -> web.StreamResponse:
+        """Receive one JPEG (raw body or one multipart/form-data file field)."""
+        try:
+            account = await self._authorize(request, username, "http")
+            async with self._connection(account.username):
+                body = await self._read_photo(request)
+        except _RefusedError as refused:
+            return refused.response
+        self._publisher.frame(account, body, "http", request.query.get("name"))
+        return _text(200, "OK")
+
+    async def handle_mjpeg(self, request: web.Request, username: str) -> web.StreamResponse:
+        """Receive an MJPEG push and publish each frame as it completes."""
+        splitter = FrameSplitter(self._config.max_upload_size)
+        frames = 0
+        try:
+            account = await self._authorize(request, username, "mjpeg")
+            async with self._connection(account.username):
+                async for chunk in self._chunks(request.content):
+                    for frame in splitter.feed(chunk):
+                        self._publisher.frame(account, frame, "mjpeg")
+                        frames += 1
+        except _RefusedError as refused:
+            return refused.response
+        except TimeoutError:
+            return _text(408, f"stream stalled after {frames} frames")
+        dropped = splitter.frames_dropped + (1 if splitter.in_frame else 0)
+        return _text(200, f"{frames} frames received, {dropped} dropped")
+
+    async def _authorize(self, request: web.Request, username: str, source: Source) -> Account:
+        """Return the account; _RefusedError carries the response that refuses the request."""
+        if username not in self._accounts:
+            raise _RefusedError(_text(404, f"unknown camera {username!r}"))
+        address = request.remote or ""
+        if self._limiter.is_blocked(address):
+            raise _RefusedError(_text(429, "too many failed logins from this address"))
+        credentials = parse_basic_auth(request.headers.get("Authorization"))
+        if credentials is None:
+            raise _RefusedError(_text(401, "authentication required", _CHALLENGE))
+        given_user, password = credentials
+        account = self._accounts.authenticate(username, password)
+        if account is None or given_user != username:
+            self._limiter.record_failure(address)
+            self._publisher.auth_failed(username, address, source)
+            # Slows down guessing without holding anything but this request.
+            await asyncio.sleep(self._config.login_delay)
+            raise _RefusedError(_text(401, "wrong username or password", _CHALLENGE))
+        self._limiter.record_success(address)
+        return account
+
+    @asynccontextmanager
+    async def _connection(self, username: str) -> AsyncIterator[None]:
+        stats = self._publisher.stats
+        stats.connection_opened(username)
+        try:
+            yield
+        finally:
+            stats.connection_closed(username)
+
+    def _too_large(self) -> _RefusedError:
+        response = _text(413, f"upload larger than {self._config.max_upload_size} bytes")
+        # The rest of the body is not wanted: close instead of draining it.
+        response.force_close()
+        return _RefusedError(response)
+
+    async def _read_photo(self, request: web.Request) -> bytes:
+        """Read the photo within the limits; _RefusedError when it cannot be accepted."""
+        length = request.content_length
+        if length is not None and length > self._config.max_upload_size:
+            raise self._too_large()
+        try:
+            if request.content_type == _MULTIPART_FORM:
+                body = await self._read_form_file(request)
+            else:
+                body = await self._read_limited(self._chunks(request.content))
+        except TimeoutError as err:
+            raise _RefusedError(_text(408, "upload stalled")) from err
+        if not is_complete_jpeg(body):
+            raise _RefusedError(_text(400, "body is not a complete JPEG image (FFD8 ... FFD9)"))
+        return body
+
+    async def _chunks(self, stream: StreamReader) -> AsyncIterator[bytes]:
+        """Yield body chunks; TimeoutError if none arrives within the stall timeout."""
+        while True:
+            async with asyncio.timeout(self._config.stall_timeout):
+                chunk = await stream.readany()
+            if not chunk:
+                return
+            yield chunk
+
+    async def _read_form_file(self, request: web.Request) -> bytes:
+        reader = await request.multipart()
+        while (part := await reader.next()) is not None:
+            if isinstance(part, BodyPartReader) and part.filename is not None:
+                return await self._read_limited(self._part_chunks(part))
+        raise _RefusedError(_text(400, "no file field in the multipart form"))
+
+    async def _part_chunks(self, part: BodyPartReader) -> AsyncIterator[bytes]:
+        while True:
+            async with asyncio.timeout(self._config.stall_timeout):
+                chunk = await part.read_chunk(self._config.read_chunk)
+            if not chunk:
+                return
+            yield chunk
+
+    async def _read_limited(self, chunks: AsyncIterator[bytes]) -> bytes:
+        body = bytearray()
+        limit = self._config.max_upload_size
+        async for chunk in chunks:
+            body += chunk
+            if len(body) > limit:
+                raise self._too_large()
+        return bytes(body)
+
+    def add_routes(self, app: web.Application) -> None:
+        """Mount POST|PUT /photo/{username} and POST|PUT /upload/{username} on app."""
+
+        async def photo(request: web.Request) -> web.StreamResponse:
+            return await self.handle_photo(request, request.match_info["username"])
+
+        async def mjpeg(request: web.Request) -> web.StreamResponse:
+            return await self.handle_mjpeg(request, request.match_info["username"])
+
+        for method in ("POST", "PUT"):
+            app.router.add_route(method, "/photo/{username}", photo)
+            app.router.add_route(method, "/upload/{username}", mjpeg)

@@ -1,0 +1,98 @@
+"""Values the receiver works with: accounts, frames, files, statistics and settings."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+type Source = Literal["ftp", "http", "mjpeg"]
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_FTP_PORT = 2121
+DEFAULT_HTTP_PORT = 8089
+# Cameras upload stills; 16 MiB is above any camera JPEG and bounds memory per transfer.
+DEFAULT_MAX_UPLOAD_SIZE = 16 * 1024 * 1024
+# Per account in-memory FTP file system (temporary names, clips waiting for the sink).
+DEFAULT_MAX_ACCOUNT_STORAGE = 64 * 1024 * 1024
+DEFAULT_LOGIN_DELAY = 1.0
+DEFAULT_MAX_LOGIN_FAILURES = 3
+# An address that fails this many logins inside the window is refused until the window ends.
+DEFAULT_MAX_FAILURES_PER_ADDRESS = 20
+DEFAULT_FAILURE_WINDOW = 300.0
+DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 32
+DEFAULT_MAX_CONNECTIONS_PER_ACCOUNT = 16
+DEFAULT_MAX_CONNECTIONS = 256
+# A control connection with no command for this long is closed.
+DEFAULT_IDLE_TIMEOUT = 300.0
+# A transfer (FTP data or HTTP body) that moves no byte for this long is closed.
+DEFAULT_STALL_TIMEOUT = 60.0
+# How long a passive listener waits for the client's data connection.
+DEFAULT_DATA_CONNECT_TIMEOUT = 30.0
+DEFAULT_READ_CHUNK = 256 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """One camera's upload login."""
+
+    username: str
+    password: str
+    camera_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """A complete JPEG image received from a camera."""
+
+    data: bytes
+    username: str
+    camera_id: str
+    received_at: datetime
+    source: Source
+    file_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReceivedFile:
+    """A non-JPEG upload (clip, log, text), kept apart from frames."""
+
+    data: bytes
+    username: str
+    camera_id: str
+    received_at: datetime
+    source: Source
+    file_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class AccountStats:
+    """Live counters for one account."""
+
+    frames: int = 0
+    files: int = 0
+    bytes: int = 0
+    last_frame_at: datetime | None = None
+    active_connections: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReceiverConfig:
+    """Settings of a receiver; a port of None turns that protocol off, 0 asks the OS."""
+
+    host: str = DEFAULT_HOST
+    ftp_port: int | None = DEFAULT_FTP_PORT
+    http_port: int | None = DEFAULT_HTTP_PORT
+    passive_ports: range | None = None
+    public_address: str | None = None
+    max_upload_size: int = DEFAULT_MAX_UPLOAD_SIZE
+    max_account_storage: int = DEFAULT_MAX_ACCOUNT_STORAGE
+    login_delay: float = DEFAULT_LOGIN_DELAY
+    max_login_failures: int = DEFAULT_MAX_LOGIN_FAILURES
+    max_failures_per_address: int = DEFAULT_MAX_FAILURES_PER_ADDRESS
+    failure_window: float = DEFAULT_FAILURE_WINDOW
+    max_connections: int = DEFAULT_MAX_CONNECTIONS
+    max_connections_per_address: int = DEFAULT_MAX_CONNECTIONS_PER_ADDRESS
+    max_connections_per_account: int = DEFAULT_MAX_CONNECTIONS_PER_ACCOUNT
+    idle_timeout: float = DEFAULT_IDLE_TIMEOUT
+    stall_timeout: float = DEFAULT_STALL_TIMEOUT
+    data_connect_timeout: float = DEFAULT_DATA_CONNECT_TIMEOUT
+    read_chunk: int = DEFAULT_READ_CHUNK

@@ -1,0 +1,199 @@
+"""Split a byte stream into JPEG frames by walking the JPEG marker structure.
+
+A naive scan for FFD8..FFD9 cuts a frame at the end of the thumbnail that EXIF
+carries in its APP1 segment. This splitter skips marker segments by their length
+and, after SOS, scans entropy-coded data for the first real marker (0xFF not
+followed by 0x00 stuffing, a RSTn marker or a 0xFF fill byte).
+"""
+
+import enum
+import re
+
+from .model import DEFAULT_MAX_UPLOAD_SIZE
+
+_SOI = b"\xff\xd8"
+_MARKER_PREFIX = 0xFF
+_SOI_CODE = 0xD8
+_EOI_CODE = 0xD9
+_SOS_CODE = 0xDA
+_TEM_CODE = 0x01
+_RST_CODES = range(0xD0, 0xD8)
+_MIN_SEGMENT_LENGTH = 2
+# A real marker inside entropy-coded data: 0xFF then anything but 00, RSTn or another FF.
+_SCAN_MARKER = re.compile(rb"\xff[^\x00\xd0-\xd7\xff]")
+
+
+class _State(enum.Enum):
+    SEEK = enum.auto()
+    MARKER = enum.auto()
+    SEGMENT = enum.auto()
+    ENTROPY = enum.auto()
+
+
+class FrameSplitter:
+    """Incremental JPEG frame splitter with bounded memory.
+
+    Feed it chunks of any size; it returns each complete frame once. Bytes
+    between frames (multipart boundaries and headers, padding) are skipped, a
+    frame over max_frame_size or with a broken structure is dropped and the
+    splitter resynchronises on the next start-of-image marker.
+    """
+
+    def __init__(self, max_frame_size: int = DEFAULT_MAX_UPLOAD_SIZE) -> None:
+        """Create a splitter that keeps at most max_frame_size bytes of one frame."""
+        self.max_frame_size = max_frame_size
+        self.frames_dropped = 0
+        self._buf = bytearray()
+        self._pos = 0
+        self._start = 0
+        self._skip = 0
+        self._after_segment = _State.MARKER
+        self._state = _State.SEEK
+        self._discarding = False
+
+    @property
+    def buffered(self) -> int:
+        """Bytes held right now (bounded by max_frame_size plus one chunk)."""
+        return len(self._buf)
+
+    @property
+    def in_frame(self) -> bool:
+        """Tell whether a frame has started but not ended."""
+        return self._state is not _State.SEEK
+
+    def feed(self, data: bytes | bytearray | memoryview) -> list[bytes]:
+        """Add bytes and return the frames they complete."""
+        self._buf += data
+        frames: list[bytes] = []
+        while self._step(frames):
+            if not self._discarding and self._pos - self._start > self.max_frame_size:
+                self._discarding = True
+                self.frames_dropped += 1
+        if self._discarding:
+            # Nothing of a dropped frame is kept, only the parse position.
+            del self._buf[: self._pos]
+            self._pos = self._start = 0
+        return frames
+
+    def _step(self, frames: list[bytes]) -> bool:
+        """Advance the parse once; False when more input is needed."""
+        state = self._state
+        if state is _State.ENTROPY:
+            return self._step_entropy()
+        if state is _State.SEGMENT:
+            return self._step_segment()
+        if state is _State.MARKER:
+            return self._step_marker(frames)
+        return self._step_seek()
+
+    def _step_seek(self) -> bool:
+        buf = self._buf
+        found = buf.find(_SOI, self._pos)
+        if found < 0:
+            # Keep a trailing 0xFF: it may be the first half of the next SOI.
+            keep = 1 if buf.endswith(b"\xff") else 0
+            del buf[: len(buf) - keep]
+            self._pos = 0
+            return False
+        del buf[:found]
+        self._start = 0
+        self._pos = len(_SOI)
+        self._discarding = False
+        self._state = _State.MARKER
+        return True
+
+    def _step_segment(self) -> bool:
+        available = len(self._buf) - self._pos
+        if available < self._skip:
+            self._pos += available
+            self._skip -= available
+            return False
+        self._pos += self._skip
+        self._skip = 0
+        self._state = self._after_segment
+        return True
+
+    def _step_entropy(self) -> bool:
+        buf = self._buf
+        match = _SCAN_MARKER.search(buf, self._pos)
+        if match is None:
+            end = len(buf)
+            # A final 0xFF may pair with the next chunk's first byte.
+            self._pos = max(self._pos, end - 1 if buf.endswith(b"\xff") else end)
+            return False
+        self._pos = match.start()
+        self._state = _State.MARKER
+        return True
+
+    def _step_marker(self, frames: list[bytes]) -> bool:
+        buf = self._buf
+        pos = self._pos
+        if len(buf) - pos < len(_SOI):
+            return False
+        if buf[pos] != _MARKER_PREFIX:
+            return self._broken()
+        code = buf[pos + 1]
+        if code == _MARKER_PREFIX:
+            self._pos = pos + 1
+        elif code == _EOI_CODE:
+            self._pos = pos + 2
+            self._finish(frames)
+        elif code == _SOI_CODE:
+            # The previous frame was cut short: this marker starts the next one.
+            self._drop_unfinished()
+            del buf[:pos]
+            self._start = 0
+            self._pos = len(_SOI)
+            self._discarding = False
+        elif code == _TEM_CODE or code in _RST_CODES:
+            self._pos = pos + 2
+        else:
+            if len(buf) - pos < len(_SOI) + 2:
+                return False
+            length = (buf[pos + 2] << 8) | buf[pos + 3]
+            if length < _MIN_SEGMENT_LENGTH:
+                return self._broken()
+            self._pos = pos + 2
+            self._skip = length
+            self._after_segment = _State.ENTROPY if code == _SOS_CODE else _State.MARKER
+            self._state = _State.SEGMENT
+        return True
+
+    def _finish(self, frames: list[bytes]) -> None:
+        if not self._discarding:
+            frames.append(bytes(memoryview(self._buf)[self._start : self._pos]))
+        del self._buf[: self._pos]
+        self._pos = self._start = 0
+        self._discarding = False
+        self._state = _State.SEEK
+
+    def _drop_unfinished(self) -> None:
+        if not self._discarding:
+            self.frames_dropped += 1
+
+    def _broken(self) -> bool:
+        """Drop a frame whose structure is invalid and look for the next SOI."""
+        self._drop_unfinished()
+        if not self._discarding:
+            # Its bytes are still here: a real frame may start inside them.
+            self._pos = self._start + len(_SOI)
+        self._discarding = False
+        self._state = _State.SEEK
+        return True
+
+
+def jpeg_length(data: bytes) -> int | None:
+    """Return the length of the complete JPEG at the start of data, or None."""
+    if not data.startswith(_SOI):
+        return None
+    splitter = FrameSplitter(max_frame_size=len(data))
+    frames = splitter.feed(data)
+    # Parsing is deterministic, so a first frame equal to a prefix is the one at offset 0.
+    if frames and data.startswith(frames[0]):
+        return len(frames[0])
+    return None
+
+
+def is_complete_jpeg(data: bytes) -> bool:
+    """Tell whether data starts with a structurally complete JPEG (SOI to EOI)."""
+    return jpeg_length(data) is not None
