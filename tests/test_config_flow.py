@@ -1,6 +1,6 @@
 """Tests for the first step of the config flow and the two entry kinds it creates."""
 
-from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
+from homeassistant.config_entries import SOURCE_USER, ConfigEntry, ConfigEntryState
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
@@ -13,6 +13,11 @@ from custom_components.camupload.const import (
     DOMAIN,
 )
 from custom_components.camupload.runtime import ReceiverRuntimeData, ServerRuntimeData
+
+
+def _state(entry: ConfigEntry) -> ConfigEntryState:
+    """Read the state afresh (mypy would keep an earlier assertion's narrowing)."""
+    return entry.state
 
 
 async def _start(hass: HomeAssistant, kind: str) -> str:
@@ -42,7 +47,7 @@ async def test_receiver_entry_loads_and_unloads(hass: HomeAssistant) -> None:
     assert entry.runtime_data == ReceiverRuntimeData(ftp_port=2121)
 
     assert await hass.config_entries.async_unload(entry.entry_id)
-    assert entry.state is ConfigEntryState.NOT_LOADED
+    assert _state(entry) is ConfigEntryState.NOT_LOADED
 
 
 async def test_second_receiver_is_refused(hass: HomeAssistant) -> None:
@@ -83,7 +88,7 @@ async def test_server_entry_loads_and_unloads(hass: HomeAssistant) -> None:
     assert entry.runtime_data.port == 21
 
     assert await hass.config_entries.async_unload(entry.entry_id)
-    assert entry.state is ConfigEntryState.NOT_LOADED
+    assert _state(entry) is ConfigEntryState.NOT_LOADED
 
 
 async def test_same_server_twice_is_refused(hass: HomeAssistant) -> None:
