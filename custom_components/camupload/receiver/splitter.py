@@ -65,7 +65,9 @@ class FrameSplitter:
         """Add bytes and return the frames they complete."""
         self._buf += data
         frames: list[bytes] = []
-        while self._step(frames):
+        progressed = True
+        while progressed:
+            progressed = self._step(frames)
             if not self._discarding and self._pos - self._start > self.max_frame_size:
                 self._discarding = True
                 self.frames_dropped += 1
@@ -160,7 +162,9 @@ class FrameSplitter:
         return True
 
     def _finish(self, frames: list[bytes]) -> None:
-        if not self._discarding:
+        if self._pos - self._start > self.max_frame_size:
+            self._drop_unfinished()
+        elif not self._discarding:
             frames.append(bytes(memoryview(self._buf)[self._start : self._pos]))
         del self._buf[: self._pos]
         self._pos = self._start = 0
