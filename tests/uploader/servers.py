@@ -11,7 +11,10 @@ Every server runs as a subprocess with files only under the test's tmp directory
 - proftpd: a virtual user in its own AuthUserFile (openssl passwd hash).
 """
 
+import contextlib
+import os
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -39,11 +42,34 @@ SYSTEM_UID = 1
 START_TIMEOUT = 10.0
 
 
+def _sha512_crypt(password: str) -> str:
+    return subprocess.run(
+        ["openssl", "passwd", "-6", password], check=True, capture_output=True, text=True
+    ).stdout.strip()
+
+
 def free_port() -> int:
     """Ask the OS for a free TCP port on 127.0.0.1."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def _descendants(pid: int) -> list[int]:
+    """The processes a server forked, children first found by /proc's parent links."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            parents[int(stat.parent.name)] = int(fields[1])
+    found: list[int] = []
+    frontier = [pid]
+    while frontier:
+        current = frontier.pop()
+        children = [child for child, parent in parents.items() if parent == current]
+        found += children
+        frontier += children
+    return found
 
 
 def require(binary: Path) -> None:
@@ -84,8 +110,12 @@ class FtpServer:
 
     def start(self) -> None:
         """Start the server and wait until it accepts connections."""
+        # A session of its own: stop() ends the server and the session processes it forked.
         self.process = subprocess.Popen(  # noqa: S603
-            self.command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+            self.command,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
         )
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
@@ -104,12 +134,11 @@ class FtpServer:
         """Stop the server and every session process it started."""
         if self.process is None:
             return
-        self.process.terminate()
-        try:
-            self.process.wait(5)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(5)
+        # vsftpd's session processes call setsid(), so end the server's descendants by pid.
+        for pid in [*_descendants(self.process.pid), self.process.pid]:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        self.process.wait(5)
         if self.process.stderr:
             self.process.stderr.close()
         self.process = None
@@ -203,13 +232,9 @@ def pure_ftpd(tmp: Path) -> FtpServer:
     files.mkdir()
     files.chmod(0o777)
     passwd, pdb = tmp / "pureftpd.passwd", tmp / "pureftpd.pdb"
-    subprocess.run(  # noqa: S603
-        [str(PURE_PW), "useradd", USER, "-u", str(SYSTEM_UID), "-g", str(SYSTEM_UID),
-         "-d", str(files), "-f", str(passwd)],
-        input=f"{PASSWORD}\n{PASSWORD}\n".encode(),
-        check=True,
-        capture_output=True,
-    )  # fmt: skip
+    # pure-pw would hash with slow argon2; a SHA-512 crypt hash keeps each login quick.
+    hashed = _sha512_crypt(PASSWORD)
+    passwd.write_text(f"{USER}:{hashed}:{SYSTEM_UID}:{SYSTEM_UID}::{files}/./::::::::::::\n")
     subprocess.run(  # noqa: S603
         [str(PURE_PW), "mkdb", str(pdb), "-f", str(passwd)], check=True, capture_output=True
     )
@@ -233,9 +258,7 @@ def proftpd(tmp: Path, *, allow_overwrite: bool = True) -> FtpServer:
     files = tmp / "proftpd-root"
     files.mkdir()
     files.chmod(0o777)
-    hashed = subprocess.run(
-        ["openssl", "passwd", "-6", PASSWORD], check=True, capture_output=True, text=True
-    ).stdout.strip()
+    hashed = _sha512_crypt(PASSWORD)
     passwd, group = tmp / "proftpd.passwd", tmp / "proftpd.group"
     # uid 0: proftpd enters the chroot as the user, and pytest's tmp parents are root-only.
     passwd.write_text(f"{USER}:{hashed}:0:0::{files}:/bin/false\n")
