@@ -42,6 +42,7 @@ _PATH_COMMANDS = frozenset(
 _LISTING_COMMANDS = frozenset({"list", "nlst", "mlsd"})
 _FORBIDDEN_CHARS = frozenset("\r\n\x00")
 _MAX_COMMAND_LINE = 4096
+_TELNET_CONTROL = b"\xff\xf4\xf2"
 
 type Command = Callable[[Connection, str], Awaitable[bool]]
 
@@ -98,6 +99,10 @@ class SessionFtpServer(aioftp.Server):
 
     async def greeting(self, connection: Connection, rest: str | PurePosixPath) -> bool:
         """Refuse blocked addresses and addresses over their connection limit."""
+        sock = connection.command_connection.writer.get_extra_info("socket")
+        if sock is not None:
+            # Clients send ABOR's last byte as TCP urgent data: keep it in the stream.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_OOBINLINE, 1)
         host = connection.client_host
         same = sum(1 for other in self.connections.values() if other.client_host == host)
         if self._limiter.is_blocked(host):
@@ -118,7 +123,8 @@ class SessionFtpServer(aioftp.Server):
         if isinstance(line, tuple):
             return line
         try:
-            text = line.decode(self.encoding).rstrip("\r\n")
+            # Clients send Telnet IP/Synch (IAC IP IAC DM) before an urgent ABOR.
+            text = line.lstrip(_TELNET_CONTROL).decode(self.encoding).rstrip("\r\n")
         except UnicodeDecodeError:
             return _BAD_LINE, "command is not valid UTF-8"
         name, _, rest = text.partition(" ")
