@@ -2,32 +2,55 @@
 
 from homeassistant.const import CONF_HOST, CONF_PORT, Platform
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.typing import ConfigType
 
-from .const import CONF_ENTRY_KIND, CONF_FTP_PORT, CONF_PROTOCOL, EntryKind, Protocol
+from .const import CONF_ENTRY_KIND, CONF_PROTOCOL, DOMAIN, EntryKind, Protocol
+from .receiver_hub import ReceiverHub
+from .receiver_views import PhotoUploadView, StreamUploadView
 from .runtime import CamuploadConfigEntry, ReceiverRuntimeData, ServerRuntimeData
 
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
 PLATFORMS: dict[EntryKind, list[Platform]] = {
-    EntryKind.RECEIVER: [],
+    EntryKind.RECEIVER: [Platform.BINARY_SENSOR, Platform.CAMERA, Platform.SENSOR],
     EntryKind.SERVER: [],
 }
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register what lives as long as Home Assistant: the receiver's HTTP upload paths."""
+    del config
+    hass.http.register_view(PhotoUploadView(hass))
+    hass.http.register_view(StreamUploadView(hass))
+    return True
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: CamuploadConfigEntry) -> bool:
     """Set up one receiver or upload-server entry."""
     kind = EntryKind(entry.data[CONF_ENTRY_KIND])
     if kind is EntryKind.RECEIVER:
-        entry.runtime_data = ReceiverRuntimeData(ftp_port=entry.options[CONF_FTP_PORT])
+        hub = ReceiverHub(hass, entry)
+        await hub.async_start()
+        entry.runtime_data = ReceiverRuntimeData(hub=hub)
+        entry.async_on_unload(hub.async_stop)
     else:
         entry.runtime_data = ServerRuntimeData(
             protocol=Protocol(entry.data[CONF_PROTOCOL]),
             host=entry.data[CONF_HOST],
             port=entry.data[CONF_PORT],
         )
+    # Options and cameras (subentries) take effect through a reload.
+    entry.async_on_unload(entry.add_update_listener(_async_reload))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS[kind])
     return True
 
 
+async def _async_reload(hass: HomeAssistant, entry: CamuploadConfigEntry) -> None:
+    await hass.config_entries.async_reload(entry.entry_id)
+
+
 async def async_unload_entry(hass: HomeAssistant, entry: CamuploadConfigEntry) -> bool:
-    """Unload an entry and release what it holds."""
+    """Unload an entry and release what it holds (the receiver's ports)."""
     kind = EntryKind(entry.data[CONF_ENTRY_KIND])
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS[kind])

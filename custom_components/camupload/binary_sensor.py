@@ -1,0 +1,53 @@
+"""Per receiver camera: online while frames arrive within the configured window."""
+
+from datetime import timedelta
+
+from homeassistant.components.binary_sensor import BinarySensorDeviceClass, BinarySensorEntity
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .const import CONF_ONLINE_WINDOW
+from .entity import ReceiverCameraEntity
+from .receiver_hub import ReceiverCamera, ReceiverHub
+from .runtime import CamuploadConfigEntry, receiver_hub
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: CamuploadConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add a connectivity sensor for every receiver camera."""
+    del hass
+    if (hub := receiver_hub(entry)) is None:
+        return
+    for camera in hub.cameras.values():
+        async_add_entities(
+            [CameraConnectivity(hub=hub, camera=camera)],
+            config_subentry_id=camera.subentry_id,
+        )
+
+
+class CameraConnectivity(ReceiverCameraEntity, BinarySensorEntity):
+    """On while the camera has uploaded within the online window."""
+
+    _attr_device_class = BinarySensorDeviceClass.CONNECTIVITY
+
+    def __init__(self, *, hub: ReceiverHub, camera: ReceiverCamera) -> None:
+        """Watch camera's uploads."""
+        super().__init__(hub=hub, camera=camera, key="connectivity")
+        self._window = timedelta(seconds=hub.options[CONF_ONLINE_WINDOW])
+
+    @property
+    def is_on(self) -> bool:
+        """Whether the last frame is recent enough."""
+        age = self.seconds_since_last_frame()
+        return age is not None and age < self._window.total_seconds()
+
+    @callback
+    def async_write_ha_state(self) -> None:
+        """Write, and look again when the camera would go offline."""
+        super().async_write_ha_state()
+        age = self.seconds_since_last_frame()
+        if age is not None and self.is_on:
+            self.recheck_in(self._window - timedelta(seconds=age), self.async_write_ha_state)

@@ -1,0 +1,102 @@
+"""Camera entities: one per receiver camera, showing the latest uploaded frame."""
+
+from datetime import timedelta
+from typing import Any
+
+from aiohttp import web
+from homeassistant.components.camera import Camera
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .const import CONF_IDLE_AFTER
+from .entity import ReceiverCameraEntity
+from .placeholder import placeholder_jpeg
+from .receiver_hub import ReceiverCamera, ReceiverHub
+from .runtime import CamuploadConfigEntry, receiver_hub
+
+MJPEG_BOUNDARY = "frameboundary"
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: CamuploadConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add a camera entity for every camera subentry of the receiver."""
+    del hass
+    if (hub := receiver_hub(entry)) is None:
+        return
+    for camera in hub.cameras.values():
+        async_add_entities(
+            [UploadCamera(hub=hub, camera=camera)],
+            config_subentry_id=camera.subentry_id,
+        )
+
+
+class UploadCamera(ReceiverCameraEntity, Camera):
+    """The latest frame a camera pushed; a live view that sends each frame as it arrives."""
+
+    _attr_name = None
+
+    def __init__(self, *, hub: ReceiverHub, camera: ReceiverCamera) -> None:
+        """Show camera's feed."""
+        super().__init__(hub=hub, camera=camera, key=None)
+        self.content_type = "image/jpeg"
+        self._idle_after = timedelta(seconds=hub.options[CONF_IDLE_AFTER])
+
+    @property
+    def is_streaming(self) -> bool:
+        """Streaming while frames keep arriving, idle after a quiet period."""
+        age = self.seconds_since_last_frame()
+        return age is not None and age < self._idle_after.total_seconds()
+
+    @callback
+    def async_write_ha_state(self) -> None:
+        """Write the state, and look again when the camera would turn idle."""
+        super().async_write_ha_state()
+        age = self.seconds_since_last_frame()
+        if age is not None and self.is_streaming:
+            self.recheck_in(self._idle_after - timedelta(seconds=age), self.async_write_ha_state)
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any]:
+        """When, how and under which name the latest frame arrived."""
+        latest = self.feed.latest
+        if latest is None:
+            return {}
+        return {
+            "last_frame_at": latest.received_at.isoformat(),
+            "source": latest.source,
+            "file_name": latest.file_name,
+        }
+
+    async def async_camera_image(
+        self, width: int | None = None, height: int | None = None
+    ) -> bytes | None:
+        """The latest frame (Home Assistant scales it), or a placeholder before the first."""
+        del width, height
+        if (latest := self.feed.latest) is not None:
+            return latest.data
+        return await self.hass.async_add_executor_job(placeholder_jpeg)
+
+    async def handle_async_mjpeg_stream(self, request: web.Request) -> web.StreamResponse:
+        """Push every frame to the viewer as it arrives, rather than polling."""
+        response = web.StreamResponse()
+        response.content_type = "multipart/x-mixed-replace"
+        response.headers["Content-Type"] = f"multipart/x-mixed-replace;boundary={MJPEG_BOUNDARY}"
+        await response.prepare(request)
+        if self.feed.latest is None:
+            await _write_part(response, await self.hass.async_add_executor_job(placeholder_jpeg))
+        try:
+            async for frame in self.feed.stream():
+                await _write_part(response, frame.data)
+        except ConnectionResetError:
+            pass  # the viewer closed the page
+        return response
+
+
+async def _write_part(response: web.StreamResponse, jpeg: bytes) -> None:
+    head = (
+        f"--{MJPEG_BOUNDARY}\r\nContent-Type: image/jpeg\r\nContent-Length: {len(jpeg)}\r\n\r\n"
+    ).encode()
+    await response.write(head + jpeg + b"\r\n")

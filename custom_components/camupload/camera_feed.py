@@ -1,0 +1,84 @@
+"""One receiver camera's live feed: the latest frame, its frame rate and live-view subscribers.
+
+No Home Assistant imports: the hub pushes frames in, entities and the live view read them out.
+"""
+
+import asyncio
+from collections import deque
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+# Frame rate is the count of frames over this many seconds.
+FRAME_RATE_WINDOW = 10.0
+# Frame times kept for the rate: 10 s of a 60 fps stream.
+MAX_FRAME_TIMES = 600
+
+
+@dataclass(frozen=True, slots=True)
+class LatestFrame:
+    """The newest image of a camera and where it came from."""
+
+    data: bytes
+    received_at: datetime
+    source: str | None
+    file_name: str | None
+
+
+class CameraFeed:
+    """Latest frame, frame rate and live subscribers of one camera."""
+
+    def __init__(self, clock: Callable[[], float]) -> None:
+        """Measure the frame rate with clock (monotonic seconds)."""
+        self._clock = clock
+        self.latest: LatestFrame | None = None
+        self.frames = 0
+        self._times: deque[float] = deque(maxlen=MAX_FRAME_TIMES)
+        self._subscribers: set[asyncio.Queue[LatestFrame]] = set()
+        self._listeners: list[Callable[[], None]] = []
+
+    def push(self, frame: LatestFrame) -> None:
+        """Take a new frame: it becomes the latest and goes to every live subscriber."""
+        self.latest = frame
+        self.frames += 1
+        self._times.append(self._clock())
+        for queue in self._subscribers:
+            if queue.full():
+                # A slow viewer gets the newest frame, not a backlog.
+                queue.get_nowait()
+            queue.put_nowait(frame)
+        for listener in list(self._listeners):
+            listener()
+
+    def restore(self, frame: LatestFrame) -> None:
+        """Show a frame kept from before a restart, without counting it as received."""
+        self.latest = frame
+
+    def frame_rate(self) -> float:
+        """Frames per second over the last FRAME_RATE_WINDOW seconds."""
+        horizon = self._clock() - FRAME_RATE_WINDOW
+        while self._times and self._times[0] < horizon:
+            self._times.popleft()
+        return round(len(self._times) / FRAME_RATE_WINDOW, 2)
+
+    def add_listener(self, listener: Callable[[], None]) -> Callable[[], None]:
+        """Call listener after every frame; returns the function that removes it."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    async def stream(self) -> AsyncIterator[LatestFrame]:
+        """Yield the latest frame now (if any), then each new one as it arrives."""
+        queue: asyncio.Queue[LatestFrame] = asyncio.Queue(maxsize=1)
+        if self.latest is not None:
+            queue.put_nowait(self.latest)
+        self._subscribers.add(queue)
+        try:
+            while True:
+                yield await queue.get()
+        finally:
+            self._subscribers.discard(queue)
+
+    @property
+    def viewers(self) -> int:
+        """How many live views are open."""
+        return len(self._subscribers)

@@ -1,0 +1,100 @@
+"""Base entity of a receiver camera: its device, and state writes paced for fast streams."""
+
+from collections.abc import Callable
+from datetime import timedelta
+
+from homeassistant.core import CALLBACK_TYPE, HassJob, callback
+from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.entity import Entity
+from homeassistant.helpers.event import async_call_later
+from homeassistant.util import dt as dt_util
+
+from .camera_feed import CameraFeed
+from .const import DOMAIN
+from .receiver_hub import ReceiverCamera, ReceiverHub
+
+# A 30 fps stream must not write 30 states a second: at most one write per entity this often.
+STATE_WRITE_INTERVAL = 5.0
+# Expiry checks run this much after the boundary, so the state has certainly changed.
+RECHECK_MARGIN = timedelta(milliseconds=100)
+
+
+class ReceiverCameraEntity(Entity):
+    """An entity of one receiver camera's device, updated when frames arrive."""
+
+    _attr_has_entity_name = True
+    _attr_should_poll = False
+
+    def __init__(self, *, hub: ReceiverHub, camera: ReceiverCamera, key: str | None) -> None:
+        """Attach to camera's feed; key tells the entities of one device apart."""
+        super().__init__()
+        self.hub = hub
+        self.camera = camera
+        self.feed: CameraFeed = hub.feeds[camera.subentry_id]
+        self._attr_unique_id = camera.subentry_id if key is None else f"{camera.subentry_id}_{key}"
+        self._attr_device_info = DeviceInfo(
+            identifiers={(DOMAIN, camera.subentry_id)},
+            name=camera.name,
+            manufacturer="camupload",
+            model="Upload camera",
+        )
+        self._last_write = -STATE_WRITE_INTERVAL
+        self._pending_write: CALLBACK_TYPE | None = None
+        self._recheck: CALLBACK_TYPE | None = None
+
+    async def async_added_to_hass(self) -> None:
+        """Follow the feed until removed."""
+        await super().async_added_to_hass()
+        self.async_on_remove(self.feed.add_listener(self._frame_arrived))
+        self.async_on_remove(self._cancel_timers)
+
+    @callback
+    def _cancel_timers(self) -> None:
+        for cancel in (self._pending_write, self._recheck):
+            if cancel is not None:
+                cancel()
+        self._pending_write = self._recheck = None
+
+    @callback
+    def _frame_arrived(self) -> None:
+        if self._pending_write is not None:
+            return
+        wait = self._last_write + STATE_WRITE_INTERVAL - self.hass.loop.time()
+        if wait <= 0:
+            self._write_now()
+        else:
+            self._pending_write = async_call_later(
+                self.hass, wait, HassJob(self._write_later, cancel_on_shutdown=True)
+            )
+
+    @callback
+    def _write_later(self, _now: object) -> None:
+        self._pending_write = None
+        self._write_now()
+
+    @callback
+    def _write_now(self) -> None:
+        self._last_write = self.hass.loop.time()
+        self.async_write_ha_state()
+
+    @callback
+    def recheck_in(self, delay: timedelta, check: Callable[[], None]) -> None:
+        """Run check after delay (a state that expires: idle, offline), replacing the last one."""
+        if self._recheck is not None:
+            self._recheck()
+
+        @callback
+        def _run(_now: object) -> None:
+            self._recheck = None
+            check()
+
+        self._recheck = async_call_later(
+            self.hass, delay + RECHECK_MARGIN, HassJob(_run, cancel_on_shutdown=True)
+        )
+
+    def seconds_since_last_frame(self) -> float | None:
+        """Seconds since the newest frame, or None before the first one."""
+        latest = self.feed.latest
+        if latest is None:
+            return None
+        return (dt_util.utcnow() - latest.received_at).total_seconds()

@@ -1,0 +1,240 @@
+"""The receiver entry's hub: runs the receiver engine and hands its frames to Home Assistant."""
+
+import asyncio
+import logging
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import CONF_PASSWORD, CONF_USERNAME
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import ConfigEntryNotReady
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import issue_registry as ir
+
+from .camera_feed import CameraFeed, LatestFrame
+from .const import (
+    AUTH_FAILURES_FOR_ISSUE,
+    DOMAIN,
+    EVENT_IMAGE_RECEIVED,
+    SUBENTRY_CAMERA,
+)
+from .last_frame_store import LastFrameStore
+from .receiver import Account, Frame, ReceivedFile, Receiver, ReceiverStartError, Source
+from .receiver_options import engine_config
+
+_LOGGER = logging.getLogger(__name__)
+
+# How often changed last frames are written to disk (never on every frame of a stream).
+LAST_FRAME_SAVE_INTERVAL = 10.0
+# An MJPEG stream fires the image event at most this often per camera (s); uploads always do.
+STREAM_EVENT_INTERVAL = 1.0
+
+
+class FrameSaver(Protocol):
+    """Where every received item goes besides the entities (the archive)."""
+
+    def submit(self, camera: str, item: Frame | ReceivedFile) -> None:
+        """Queue an item for saving without blocking."""
+
+    async def close(self) -> None:
+        """Write what is queued and stop."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiverCamera:
+    """A camera subentry as the hub sees it."""
+
+    subentry_id: str
+    name: str
+    username: str
+
+
+def wrong_password_issue_id(subentry_id: str) -> str:
+    """The repair issue raised for a camera that keeps failing to log in."""
+    return f"wrong_password_{subentry_id}"
+
+
+class ReceiverHub:
+    """Owns the receiver engine, one feed per camera, and the last-frame store."""
+
+    def __init__(
+        self, hass: HomeAssistant, entry: ConfigEntry, *, saver: FrameSaver | None = None
+    ) -> None:
+        """Prepare the hub for entry; nothing listens until async_start()."""
+        self.hass = hass
+        self.entry = entry
+        self.options: Mapping[str, Any] = entry.options
+        self.cameras: dict[str, ReceiverCamera] = {
+            sub.subentry_id: ReceiverCamera(
+                subentry_id=sub.subentry_id, name=sub.title, username=sub.data[CONF_USERNAME]
+            )
+            for sub in entry.subentries.values()
+            if sub.subentry_type == SUBENTRY_CAMERA
+        }
+        self.feeds = {camera_id: CameraFeed(time.monotonic) for camera_id in self.cameras}
+        accounts = [
+            Account(
+                username=sub.data[CONF_USERNAME],
+                password=sub.data[CONF_PASSWORD],
+                camera_id=sub.subentry_id,
+            )
+            for sub in entry.subentries.values()
+            if sub.subentry_type == SUBENTRY_CAMERA
+        ]
+        self.receiver = Receiver(
+            engine_config(entry.options),
+            accounts,
+            self._receive,
+            on_auth_failure=self._auth_failed,
+        )
+        self.store = LastFrameStore(Path(hass.config.path(".storage", DOMAIN, "last_frames")))
+        self._saver = saver
+        self._unsaved: set[str] = set()
+        self._auth_failures: dict[tuple[str, str], int] = {}
+        # Cameras that logged in since their last failure: no repair issue to clear for them.
+        self._trusted: set[str] = set()
+        self._last_stream_event: dict[str, float] = {}
+        self._save_task: asyncio.Task[None] | None = None
+
+    async def async_start(self) -> None:
+        """Restore last frames, then start listening; ConfigEntryNotReady if a port is taken."""
+        restored = await self.hass.async_add_executor_job(self._restore_frames)
+        for camera_id, frame in restored.items():
+            if frame is not None:
+                self.feeds[camera_id].restore(frame)
+        try:
+            await self.receiver.start()
+        except ReceiverStartError as err:
+            raise ConfigEntryNotReady(
+                translation_domain=DOMAIN,
+                translation_key="cannot_listen",
+                translation_placeholders={"error": str(err)},
+            ) from err
+        self._save_task = self.entry.async_create_background_task(
+            self.hass, self._save_periodically(), "camupload last frame saver"
+        )
+
+    def _restore_frames(self) -> dict[str, LatestFrame | None]:
+        self.store.keep_only(set(self.cameras))
+        return {camera_id: self.store.load(camera_id) for camera_id in self.cameras}
+
+    async def async_stop(self) -> None:
+        """Release the ports, then write what is unsaved."""
+        await self.receiver.stop()
+        if self._save_task is not None:
+            self._save_task.cancel()
+            self._save_task = None
+        await self._save_unsaved()
+        if self._saver is not None:
+            await self._saver.close()
+
+    def bound_ports(self) -> set[int]:
+        """The ports the receiver listens on now."""
+        ports = {self.receiver.ftp_port, self.receiver.http_port}
+        return {port for port in ports if port}
+
+    async def _save_periodically(self) -> None:
+        while True:
+            await asyncio.sleep(LAST_FRAME_SAVE_INTERVAL)
+            await self._save_unsaved()
+
+    async def _save_unsaved(self) -> None:
+        pending = {
+            camera_id: frame
+            for camera_id in self._unsaved
+            if (frame := self.feeds[camera_id].latest) is not None
+        }
+        self._unsaved.clear()
+        if pending:
+            await self.hass.async_add_executor_job(self._save_frames, pending)
+
+    def _save_frames(self, frames: dict[str, LatestFrame]) -> None:
+        for camera_id, frame in frames.items():
+            try:
+                self.store.save(camera_id, frame)
+            except OSError:
+                _LOGGER.exception("Cannot keep the last frame of %s", self.cameras[camera_id].name)
+
+    @callback
+    def _receive(self, item: Frame | ReceivedFile) -> None:
+        camera = self.cameras.get(item.camera_id)
+        if camera is None:
+            return
+        if self._saver is not None:
+            self._saver.submit(camera.username, item)
+        if isinstance(item, ReceivedFile):
+            _LOGGER.debug("%s uploaded %s (%d bytes)", camera.name, item.file_name, len(item.data))
+            return
+        if camera.subentry_id not in self._trusted:
+            self._clear_auth_failures(camera)
+        self.feeds[camera.subentry_id].push(
+            LatestFrame(
+                data=item.data,
+                received_at=item.received_at,
+                source=item.source,
+                file_name=item.file_name,
+            )
+        )
+        self._unsaved.add(camera.subentry_id)
+        self._fire_event(camera, item)
+
+    def _fire_event(self, camera: ReceiverCamera, frame: Frame) -> None:
+        if frame.source == "mjpeg":
+            now = time.monotonic()
+            if now - self._last_stream_event.get(camera.subentry_id, -1e9) < STREAM_EVENT_INTERVAL:
+                return
+            self._last_stream_event[camera.subentry_id] = now
+        device = dr.async_get(self.hass).async_get_device(
+            identifiers={(DOMAIN, camera.subentry_id)}
+        )
+        entity_id = er.async_get(self.hass).async_get_entity_id(
+            "camera", DOMAIN, camera.subentry_id
+        )
+        self.hass.bus.async_fire(
+            EVENT_IMAGE_RECEIVED,
+            {
+                "entity_id": entity_id,
+                "device_id": device.id if device else None,
+                "camera": camera.name,
+                "source": frame.source,
+                "file_name": frame.file_name,
+                "size": len(frame.data),
+            },
+        )
+
+    def _camera_by_username(self, username: str) -> ReceiverCamera | None:
+        return next((c for c in self.cameras.values() if c.username == username), None)
+
+    @callback
+    def _auth_failed(self, username: str, address: str, source: Source) -> None:
+        camera = self._camera_by_username(username)
+        if camera is None:
+            return
+        self._trusted.discard(camera.subentry_id)
+        key = (camera.subentry_id, address)
+        self._auth_failures[key] = count = self._auth_failures.get(key, 0) + 1
+        if count == AUTH_FAILURES_FOR_ISSUE:
+            _LOGGER.warning(
+                "%s keeps failing to log in over %s from %s", camera.name, source, address
+            )
+            ir.async_create_issue(
+                self.hass,
+                DOMAIN,
+                wrong_password_issue_id(camera.subentry_id),
+                is_fixable=False,
+                severity=ir.IssueSeverity.WARNING,
+                translation_key="wrong_password",
+                translation_placeholders={"camera": camera.name, "address": address},
+            )
+
+    def _clear_auth_failures(self, camera: ReceiverCamera) -> None:
+        """The camera got in: forget its failures and withdraw its issue (kept across restarts)."""
+        self._trusted.add(camera.subentry_id)
+        for key in [key for key in self._auth_failures if key[0] == camera.subentry_id]:
+            del self._auth_failures[key]
+        ir.async_delete_issue(self.hass, DOMAIN, wrong_password_issue_id(camera.subentry_id))

@@ -1,0 +1,92 @@
+"""Per receiver camera: when the last upload arrived, and the current frame rate."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from homeassistant.components.sensor import (
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
+    SensorStateClass,
+)
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .camera_feed import FRAME_RATE_WINDOW, CameraFeed
+from .entity import ReceiverCameraEntity
+from .receiver_hub import ReceiverCamera, ReceiverHub
+from .runtime import CamuploadConfigEntry, receiver_hub
+
+
+@dataclass(frozen=True, kw_only=True)
+class FeedSensorDescription(SensorEntityDescription):
+    """A sensor whose value is read off a camera's feed."""
+
+    value_fn: Callable[[CameraFeed], datetime | float | None]
+    # A value that decays without new frames (a rate) is looked at again after this long.
+    recheck: timedelta | None = None
+
+
+SENSORS: tuple[FeedSensorDescription, ...] = (
+    FeedSensorDescription(
+        key="last_upload",
+        translation_key="last_upload",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=lambda feed: feed.latest.received_at if feed.latest else None,
+    ),
+    FeedSensorDescription(
+        key="frame_rate",
+        translation_key="frame_rate",
+        native_unit_of_measurement="fps",
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=1,
+        value_fn=lambda feed: feed.frame_rate(),
+        recheck=timedelta(seconds=FRAME_RATE_WINDOW),
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: CamuploadConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the sensors of every receiver camera."""
+    del hass
+    if (hub := receiver_hub(entry)) is None:
+        return
+    for camera in hub.cameras.values():
+        async_add_entities(
+            [
+                FeedSensor(hub=hub, camera=camera, description=description)
+                for description in SENSORS
+            ],
+            config_subentry_id=camera.subentry_id,
+        )
+
+
+class FeedSensor(ReceiverCameraEntity, SensorEntity):
+    """A value of a receiver camera's feed."""
+
+    entity_description: FeedSensorDescription
+
+    def __init__(
+        self, *, hub: ReceiverHub, camera: ReceiverCamera, description: FeedSensorDescription
+    ) -> None:
+        """Describe one value of camera's feed."""
+        super().__init__(hub=hub, camera=camera, key=description.key)
+        self.entity_description = description
+
+    @property
+    def native_value(self) -> datetime | float | None:
+        """The value now."""
+        return self.entity_description.value_fn(self.feed)
+
+    @callback
+    def async_write_ha_state(self) -> None:
+        """Write, and look again while the value may still change without a frame."""
+        super().async_write_ha_state()
+        recheck = self.entity_description.recheck
+        if recheck is not None and self.native_value:
+            self.recheck_in(recheck, self.async_write_ha_state)
