@@ -111,7 +111,7 @@ class FtpServer:
     def start(self) -> None:
         """Start the server and wait until it accepts connections."""
         # A session of its own: stop() ends the server and the session processes it forked.
-        self.process = subprocess.Popen(  # noqa: S603
+        self.process = subprocess.Popen(
             self.command,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
@@ -235,7 +235,7 @@ def pure_ftpd(tmp: Path) -> FtpServer:
     # pure-pw would hash with slow argon2; a SHA-512 crypt hash keeps each login quick.
     hashed = _sha512_crypt(PASSWORD)
     passwd.write_text(f"{USER}:{hashed}:{SYSTEM_UID}:{SYSTEM_UID}::{files}/./::::::::::::\n")
-    subprocess.run(  # noqa: S603
+    subprocess.run(
         [str(PURE_PW), "mkdb", str(pdb), "-f", str(passwd)], check=True, capture_output=True
     )
     command = [

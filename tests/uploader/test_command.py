@@ -14,6 +14,7 @@ MODULE = "custom_components.camupload.uploader"
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run the command as a subprocess from the repository root."""
     return subprocess.run(
         [sys.executable, "-m", MODULE, *args],
         cwd=REPO,
@@ -25,11 +26,13 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def url(server: FtpServer, scheme: str = "ftp") -> str:
+    """The server's FTP URL with credentials."""
     return f"{scheme}://{server.username}:{server.password}@127.0.0.1:{server.port}/"
 
 
 @pytest.fixture
 def images(tmp_path: Path) -> list[Path]:
+    """Two small JPEG-like files on disk."""
     paths = []
     for index in range(2):
         path = tmp_path / f"img{index}.jpg"
@@ -39,6 +42,7 @@ def images(tmp_path: Path) -> list[Path]:
 
 
 def test_upload_with_templates(vsftpd_server: FtpServer, images: list[Path]) -> None:
+    """Active, streaming, templates, temporary name and event directory end up on vsftpd."""
     done = run(
         "--url", url(vsftpd_server), "--active", "--streaming",
         "--directory", "incoming/$(TEXT.FTPDIR)", "--file-name", "$(id.nam)-$(FPR.FRM).jpg",
@@ -57,6 +61,7 @@ def test_upload_with_templates(vsftpd_server: FtpServer, images: list[Path]) -> 
 
 
 def test_network_test_output(proftpd_server: FtpServer) -> None:
+    """--test prints one line per step and exits 1 when the login fails."""
     done = run("--url", url(proftpd_server), "--test", "--directory", "t")
     assert done.returncode == 0, done.stdout + done.stderr
     assert len(done.stdout.splitlines()) == 7
@@ -68,6 +73,7 @@ def test_network_test_output(proftpd_server: FtpServer) -> None:
 def test_spool_then_deliver_on_next_run(
     pure_ftpd_server: FtpServer, images: list[Path], tmp_path: Path
 ) -> None:
+    """A run against a stopped server spools; the next run delivers the spool first."""
     spool = tmp_path / "spool"
     pure_ftpd_server.stop()
     failed = run("--url", url(pure_ftpd_server), "--spool", str(spool), *map(str, images))
@@ -84,12 +90,14 @@ def test_spool_then_deliver_on_next_run(
 
 
 def test_failure_without_spool(images: list[Path]) -> None:
+    """Without a spool an unreachable server is a FAILED line and exit 1."""
     done = run("--url", "ftp://u:p@127.0.0.1:1/", str(images[0]))
     assert done.returncode == 1
     assert done.stdout.startswith("FAILED")
 
 
 async def test_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:
+    """Bad URLs and unknown variables exit 2 and name the problem."""
     assert await main(["--url", "gopher://h/", "x"]) == 2
     assert await main(["--url", "ftp:///", "x"]) == 2
     assert await main(["--url", "ftp://h/", "--file-name", "$(NO.SUCH)", "x"]) == 2
@@ -99,6 +107,7 @@ async def test_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_parse_url() -> None:
+    """URLs give the protocol, decoded password, Sensr path and default port."""
     http = parse_url("http://cam28:p%40ss@example.org:8123/photo/cam28")
     assert http.protocol is Protocol.HTTP
     assert http.password == "p@ss"

@@ -31,7 +31,10 @@ def outgoing(server: FtpServer, *parts: str, name: str = "img.jpg", **kw: object
 
 
 @pytest.mark.parametrize("passive", [True, False], ids=["passive", "active"])
-async def test_upload_creates_directories_and_renames(any_server: FtpServer, passive: bool) -> None:
+async def test_upload_creates_directories_and_renames(
+    any_server: FtpServer, *, passive: bool
+) -> None:
+    """Missing levels are created and the temporary file is renamed, on every server."""
     file = outgoing(any_server, "cam", "2025", "01", temporary_name="mx01.tmp")
     result = await upload_once(any_server.destination(passive=passive), file)
     landed = any_server.path("cam", "2025", "01", "img.jpg")
@@ -43,13 +46,15 @@ async def test_upload_creates_directories_and_renames(any_server: FtpServer, pas
 
 
 async def test_upload_without_temporary_name_to_root(pure_ftpd_server: FtpServer) -> None:
+    """An empty directory means the server's root."""
     file = OutgoingFile(remote=RemoteFile(name="root.jpg"), data=b"\xff\xd8root\xff\xd9")
     await upload_once(pure_ftpd_server.destination(), file)
     assert (pure_ftpd_server.files / "root.jpg").read_bytes() == b"\xff\xd8root\xff\xd9"
 
 
 @pytest.mark.parametrize("passive", [True, False], ids=["passive", "active"])
-async def test_ftps_with_session_reuse(vsftpd_tls_server: FtpServer, passive: bool) -> None:
+async def test_ftps_with_session_reuse(vsftpd_tls_server: FtpServer, *, passive: bool) -> None:
+    """Explicit FTPS works with vsftpd's require_ssl_reuse in both modes."""
     destination = vsftpd_tls_server.destination(
         protocol=Protocol.FTPS, verify_tls=False, passive=passive
     )
@@ -60,6 +65,7 @@ async def test_ftps_with_session_reuse(vsftpd_tls_server: FtpServer, passive: bo
 async def test_ftps_verifies_the_certificate(
     vsftpd_tls_server: FtpServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """A self-signed certificate fails verification until it is trusted."""
     destination = vsftpd_tls_server.destination(protocol=Protocol.FTPS, verify_tls=True)
     with pytest.raises(UploadConnectionError, match="certificate is not trusted"):
         await upload_once(destination, outgoing(vsftpd_tls_server))
@@ -70,11 +76,13 @@ async def test_ftps_verifies_the_certificate(
 
 
 async def test_plain_ftp_to_a_tls_only_server_is_refused(vsftpd_tls_server: FtpServer) -> None:
+    """A server that insists on TLS refuses a plain login."""
     with pytest.raises(AuthenticationError, match="rejected the login"):
         await upload_once(vsftpd_tls_server.destination(), outgoing(vsftpd_tls_server))
 
 
 async def test_ftps_to_a_server_without_tls(pure_ftpd_server: FtpServer) -> None:
+    """FTPS against a server without TLS is a protocol error."""
     destination = pure_ftpd_server.destination(protocol=Protocol.FTPS)
     with pytest.raises(ProtocolError, match="does not offer FTPS"):
         await upload_once(destination, outgoing(pure_ftpd_server))
@@ -82,6 +90,7 @@ async def test_ftps_to_a_server_without_tls(pure_ftpd_server: FtpServer) -> None
 
 @pytest.mark.parametrize("server_name", ["vsftpd_server", "pure_ftpd_server", "proftpd_server"])
 async def test_wrong_password(server_name: str, request: pytest.FixtureRequest) -> None:
+    """Each server's 530 becomes an AuthenticationError carrying the reply."""
     server: FtpServer = request.getfixturevalue(server_name)
     with pytest.raises(AuthenticationError, match="rejected the login") as caught:
         await upload_once(server.destination(password=BAD_PASSWORD), outgoing(server))
@@ -90,12 +99,14 @@ async def test_wrong_password(server_name: str, request: pytest.FixtureRequest) 
 
 
 async def test_nobody_listening() -> None:
+    """A closed port is a connection error."""
     destination = Destination(host="127.0.0.1", port=free_port())
     with pytest.raises(UploadConnectionError, match="Cannot connect"):
         await upload_once(destination, OutgoingFile(remote=RemoteFile(name="x"), data=b"x"))
 
 
 async def test_permission_denied(vsftpd_server: FtpServer) -> None:
+    """Read-only directories give PermissionDeniedError for STOR and MKD."""
     # vsftpd's anonymous root is read-only; only incoming/ is writable.
     file = OutgoingFile(remote=RemoteFile(name="x.jpg"), data=DATA)
     with pytest.raises(PermissionDeniedError, match="refused the upload") as caught:
@@ -109,6 +120,7 @@ async def test_permission_denied(vsftpd_server: FtpServer) -> None:
 
 
 async def test_rename_over_existing_needs_delete_first(no_overwrite_server: FtpServer) -> None:
+    """A server refusing to overwrite needs delete-before-rename."""
     destination = no_overwrite_server.destination()
     first = outgoing(no_overwrite_server, temporary_name="mx01.tmp")
     await upload_once(destination, first)
@@ -127,9 +139,10 @@ async def test_rename_over_existing_needs_delete_first(no_overwrite_server: FtpS
 
 
 async def test_rename_that_already_happened_counts_as_done(proftpd_server: FtpServer) -> None:
+    """A retried rename whose target is complete is done, and nothing is deleted."""
     file = outgoing(proftpd_server, "d", temporary_name="t.tmp", delete_before_rename=True)
     # Another connection stored and renamed; only our acknowledgement got lost.
-    ftp = ftplib.FTP()
+    ftp = ftplib.FTP()  # noqa: S321  # a real client on loopback
     ftp.connect("127.0.0.1", proftpd_server.port)
     ftp.login(proftpd_server.username, proftpd_server.password)
     ftp.mkd("d")
@@ -143,6 +156,7 @@ async def test_rename_that_already_happened_counts_as_done(proftpd_server: FtpSe
 
 
 async def test_delete_of_missing_file(pure_ftpd_server: FtpServer) -> None:
+    """DELE, SIZE, NOOP and CWD without creation behave as documented."""
     async with FtpClient(pure_ftpd_server.destination()) as client:
         assert not await client.delete("missing.jpg")
         await client.store("present.jpg", b"x")
@@ -155,6 +169,7 @@ async def test_delete_of_missing_file(pure_ftpd_server: FtpServer) -> None:
 
 
 async def test_server_closing_mid_session(vsftpd_server: FtpServer) -> None:
+    """A server that disappears turns the next command into a connection error."""
     client = FtpClient(vsftpd_server.destination(), timeout=5)
     await client.connect()
     await client.login()
@@ -171,10 +186,9 @@ class _Reader:
     """A minimal binary reader for ftplib."""
 
     def __init__(self, data: bytes) -> None:
+        """Start with no uploads and answer 200."""
         self._data = data
 
     def read(self, size: int = -1) -> bytes:
         chunk, self._data = self._data[: size if size >= 0 else None], self._data[size:]
         return chunk if size >= 0 else chunk + self._data
-
-

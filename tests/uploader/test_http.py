@@ -29,25 +29,26 @@ class PhotoServer:
     """Sensr's photo endpoint: Basic auth, the body is the JPEG."""
 
     def __init__(self) -> None:
+        """Start with no uploads and answer 200."""
         self.received: list[tuple[str, str, bytes, str]] = []
         self.status = 200
         self.port = 0
 
     async def handle(self, request: web.Request) -> web.Response:
+        """Check Basic auth and record the upload."""
         auth = BasicAuth.decode(request.headers.get("Authorization", "Basic Og=="))
         if (auth.login, auth.password) != ("cam28", "pw"):
             return web.Response(status=401, text="Unauthorized")
         if self.status != 200:
             return web.Response(status=self.status, text=f"nope {self.status}")
         body = await request.read()
-        self.received.append(
-            (request.method, request.path, body, request.headers["Content-Type"])
-        )
+        self.received.append((request.method, request.path, body, request.headers["Content-Type"]))
         return web.Response(text="OK")
 
 
 @pytest.fixture
 async def photo_server() -> AsyncIterator[PhotoServer]:
+    """An aiohttp photo server on a free loopback port."""
     server = PhotoServer()
     app = web.Application()
     app.router.add_route("*", "/{tail:.*}", server.handle)
@@ -61,6 +62,7 @@ async def photo_server() -> AsyncIterator[PhotoServer]:
 
 
 def destination(server: PhotoServer, **kw: object) -> Destination:
+    """An HTTP destination for the photo server."""
     values: dict[str, object] = {
         "protocol": Protocol.HTTP,
         "host": "127.0.0.1",
@@ -73,6 +75,7 @@ def destination(server: PhotoServer, **kw: object) -> Destination:
 
 
 async def test_post_to_sensr_path(photo_server: PhotoServer) -> None:
+    """POST goes to /photo/<user> with the JPEG body and its content type."""
     sender = open_sender(destination(photo_server))
     try:
         result = await sender.upload(FILE)
@@ -86,9 +89,8 @@ async def test_post_to_sensr_path(photo_server: PhotoServer) -> None:
 
 
 async def test_put_to_own_path(photo_server: PhotoServer) -> None:
-    sender = HttpSender(
-        destination(photo_server, http_method=HttpMethod.PUT, http_path="upload/x")
-    )
+    """PUT goes to the configured path."""
+    sender = HttpSender(destination(photo_server, http_method=HttpMethod.PUT, http_path="upload/x"))
     try:
         await sender.upload(FILE)
     finally:
@@ -103,6 +105,7 @@ async def test_put_to_own_path(photo_server: PhotoServer) -> None:
 async def test_non_2xx_is_a_failure(
     photo_server: PhotoServer, status: int, error: type[Exception]
 ) -> None:
+    """A non-2xx answer raises with its status and text."""
     photo_server.status = status
     sender = HttpSender(destination(photo_server))
     try:
@@ -114,6 +117,7 @@ async def test_non_2xx_is_a_failure(
 
 
 async def test_wrong_password(photo_server: PhotoServer) -> None:
+    """A 401 is an AuthenticationError."""
     sender = HttpSender(destination(photo_server, password="bad"))
     try:
         with pytest.raises(AuthenticationError, match="401"):
@@ -123,6 +127,7 @@ async def test_wrong_password(photo_server: PhotoServer) -> None:
 
 
 async def test_nobody_listening(unused_tcp_port: int) -> None:
+    """A closed port is a connection error."""
     sender = HttpSender(Destination(protocol=Protocol.HTTP, host="127.0.0.1", port=unused_tcp_port))
     try:
         with pytest.raises(UploadConnectionError, match="Cannot send"):

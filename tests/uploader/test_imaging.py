@@ -22,12 +22,14 @@ EVENT = datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)
 
 
 def jpeg(width: int = 640, height: int = 480, color: tuple[int, int, int] = (200, 30, 30)) -> bytes:
+    """A plain-colour JPEG."""
     out = io.BytesIO()
     Image.new("RGB", (width, height), color).save(out, "JPEG", quality=90)
     return out.getvalue()
 
 
 def test_resize_keeps_aspect() -> None:
+    """Resizing fits the box, keeps the aspect ratio and never upscales."""
     result = apply_image_profile(jpeg(), ImageProfile(width=320, quality=70))
     with Image.open(io.BytesIO(result)) as image:
         assert image.size == (320, 240)
@@ -37,6 +39,7 @@ def test_resize_keeps_aspect() -> None:
 
 
 def test_quality_changes_size_and_overlay_draws_text() -> None:
+    """Quality changes the size; the overlay changes only the top-left corner."""
     source = jpeg(color=(10, 120, 200))
     low = apply_image_profile(source, ImageProfile(quality=5))
     high = apply_image_profile(source, ImageProfile(quality=95))
@@ -53,6 +56,7 @@ def test_quality_changes_size_and_overlay_draws_text() -> None:
 
 
 def frames(count: int, step: float) -> list[Frame]:
+    """Frames spaced `step` seconds apart, centred on the event."""
     start = EVENT - timedelta(seconds=count * step / 2)
     return [
         Frame(taken=start + timedelta(seconds=index * step), jpeg=jpeg(64, 48, (index * 8, 0, 0)))
@@ -61,6 +65,7 @@ def frames(count: int, step: float) -> list[Frame]:
 
 
 def test_select_frames_by_window_and_rate() -> None:
+    """Only frames inside the window, at most frame_rate per second, bounded in count."""
     options = ClipOptions(frame_rate=2, seconds_before=1, seconds_after=2)
     chosen = select_frames(frames(40, 0.1), EVENT, options)
     assert [frame.taken - EVENT for frame in chosen] == [
@@ -74,12 +79,14 @@ def test_select_frames_by_window_and_rate() -> None:
 
 
 def test_clip_as_jpeg_files() -> None:
+    """A JPEG-files clip is one JPEG per selected frame."""
     files = build_clip(frames(10, 0.5), EVENT, ClipOptions(frame_rate=10))
     assert len(files) == 9
     assert all(data.startswith(b"\xff\xd8") for data in files)
 
 
 def test_mjpeg_clip_plays_in_ffprobe(tmp_path: Path) -> None:
+    """The MJPEG clip is read by ffprobe as an mjpeg stream with every frame."""
     ffprobe = which("ffprobe")
     options = ClipOptions(frame_rate=10, clip_format=ClipFormat.MJPEG)
     (clip,) = build_clip(frames(10, 0.5), EVENT, options)

@@ -19,6 +19,7 @@ def numbered(index: int, directory: tuple[str, ...] = ()) -> OutgoingFile:
 
 
 async def test_spool_keeps_order_and_survives_restart(tmp_path: Path) -> None:
+    """Entries come back in order after a restart; half-written files are discarded."""
     spool = SpoolQueue(tmp_path / "spool")
     for index in range(3):
         assert await spool.put(numbered(index, ("a", "b"))) is not None
@@ -40,6 +41,7 @@ async def test_spool_keeps_order_and_survives_restart(tmp_path: Path) -> None:
 
 
 async def test_spool_attempts_are_recorded(tmp_path: Path) -> None:
+    """Failed attempts are counted on disk."""
     spool = SpoolQueue(tmp_path)
     entry = await spool.put(numbered(1))
     assert entry is not None
@@ -49,6 +51,7 @@ async def test_spool_attempts_are_recorded(tmp_path: Path) -> None:
 
 
 async def test_spool_bound_drops_oldest_and_counts(tmp_path: Path) -> None:
+    """At the bound nothing is dropped; one byte over drops the oldest, counted and persisted."""
     size = len(b"") + (await SpoolQueue(tmp_path / "probe").put(numbered(0))).size  # type: ignore[union-attr]
     dropped: list[SpoolEntry] = []
     spool = SpoolQueue(tmp_path / "s", max_bytes=2 * size, on_drop=dropped.append)
@@ -71,6 +74,7 @@ async def test_spool_bound_drops_oldest_and_counts(tmp_path: Path) -> None:
 
 
 async def test_server_goes_away_and_comes_back(vsftpd_server: FtpServer, tmp_path: Path) -> None:
+    """Files sent while the server is away are spooled and delivered in order."""
     delivered: list[UploadResult] = []
     failures: list[str] = []
     dispatcher = Dispatcher(
@@ -79,7 +83,7 @@ async def test_server_goes_away_and_comes_back(vsftpd_server: FtpServer, tmp_pat
         initial_backoff=0.05,
         max_backoff=0.2,
         on_delivered=delivered.append,
-        on_failure=lambda file, err: failures.append(str(err)),
+        on_failure=lambda _file, err: failures.append(str(err)),
     )
     await dispatcher.start()
     try:
@@ -107,6 +111,7 @@ async def test_server_goes_away_and_comes_back(vsftpd_server: FtpServer, tmp_pat
 async def test_spool_is_delivered_after_a_restart(
     pure_ftpd_server: FtpServer, tmp_path: Path
 ) -> None:
+    """A new dispatcher delivers what an earlier process spooled."""
     pure_ftpd_server.stop()
     first = Dispatcher(
         open_sender(pure_ftpd_server.destination()), SpoolQueue(tmp_path), initial_backoff=10
@@ -128,6 +133,7 @@ async def test_spool_is_delivered_after_a_restart(
 
 @pytest.mark.parametrize("max_bytes", [0])
 async def test_nothing_fits_in_an_empty_spool(tmp_path: Path, max_bytes: int) -> None:
+    """A zero-byte spool drops (and counts) every file."""
     spool = SpoolQueue(tmp_path, max_bytes=max_bytes)
     assert await spool.put(numbered(1)) is None
     assert spool.stats.dropped == 1

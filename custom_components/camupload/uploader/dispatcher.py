@@ -22,7 +22,7 @@ class Dispatcher:
     Order is kept: while anything waits in the spool, new files queue up behind it.
     """
 
-    def __init__(
+    def __init__(  # noqa: PLR0913  # all options are keyword-only
         self,
         sender: Sender,
         spool: SpoolQueue,

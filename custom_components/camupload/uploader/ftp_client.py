@@ -117,7 +117,8 @@ class FtpClient:
                 asyncio.open_connection(host, port), self.timeout
             )
         except (OSError, TimeoutError) as exc:
-            raise _connection_error(f"Cannot connect to {host}:{port}", exc) from exc
+            what = f"Cannot connect to {host}:{port}"
+            raise _connection_error(what, exc) from exc
         self.welcome = await self._expect(await self._read_reply(), 220, "greeting")
         if self.destination.protocol is Protocol.FTPS:
             await self._start_tls()
@@ -136,7 +137,8 @@ class FtpClient:
                 self.timeout,
             )
         except (OSError, TimeoutError, ssl.SSLError) as exc:
-            raise _connection_error("TLS handshake failed", exc) from exc
+            what = "TLS handshake failed"
+            raise _connection_error(what, exc) from exc
 
     async def login(self) -> None:
         """Log in, switch to binary mode and, for FTPS, protect the data connections."""
@@ -167,7 +169,8 @@ class FtpClient:
             await asyncio.wait_for(self._writer.drain(), self.timeout)
         except (OSError, TimeoutError) as exc:
             await self.close()
-            raise _connection_error("The connection to the server broke", exc) from exc
+            what = "The connection to the server broke"
+            raise _connection_error(what, exc) from exc
         return await self._read_reply()
 
     async def _read_reply(self) -> FtpReply:
@@ -189,7 +192,8 @@ class FtpClient:
                 raise ProtocolError(msg)
         except (OSError, TimeoutError, asyncio.IncompleteReadError) as exc:
             await self.close()
-            raise _connection_error("The connection to the server broke", exc) from exc
+            what = "The connection to the server broke"
+            raise _connection_error(what, exc) from exc
         if not lines[0][:3].isdigit():
             msg = "The server sent something that is not an FTP reply"
             raise ProtocolError(msg, server_reply=lines[0])
@@ -241,7 +245,8 @@ class FtpClient:
                 asyncio.open_connection(host, port), self.timeout
             )
         except (OSError, TimeoutError) as exc:
-            raise _connection_error("Cannot open the passive data connection", exc) from exc
+            what = "Cannot open the passive data connection"
+            raise _connection_error(what, exc) from exc
         try:
             reply = await self.command(f"STOR {name}")
             await self._expect(reply, 1, f"upload of {name!r}")
@@ -313,7 +318,8 @@ class FtpClient:
                 self.timeout,
             )
         except (OSError, TimeoutError, ssl.SSLError) as exc:
-            raise _connection_error("TLS on the data connection failed", exc) from exc
+            what = "TLS on the data connection failed"
+            raise _connection_error(what, exc) from exc
         return writer
 
     async def _send(self, writer: asyncio.StreamWriter, data: bytes) -> None:
@@ -321,7 +327,8 @@ class FtpClient:
             writer.write(data)
             await asyncio.wait_for(writer.drain(), self.timeout)
         except (OSError, TimeoutError) as exc:
-            raise _connection_error("The data connection broke", exc) from exc
+            what = "The data connection broke"
+            raise _connection_error(what, exc) from exc
 
     async def size(self, name: str) -> int | None:
         """Return the file's size on the server, or None when it does not exist."""

@@ -60,7 +60,7 @@ class HttpSender:
                 data=file.data,
                 headers=headers,
                 auth=auth,
-                ssl=None if destination.verify_tls else False,
+                ssl=destination.verify_tls,
                 timeout=aiohttp.ClientTimeout(total=self.timeout),
             ) as response:
                 text = (await response.text(errors="replace"))[:MAX_ERROR_TEXT].strip()

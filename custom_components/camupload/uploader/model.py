@@ -56,7 +56,7 @@ class Destination:
     @property
     def effective_port(self) -> int:
         """The port to connect to."""
-        return self.port if self.port else self.protocol.default_port
+        return self.port or self.protocol.default_port
 
     @property
     def effective_http_path(self) -> str:

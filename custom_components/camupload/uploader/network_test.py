@@ -1,4 +1,4 @@
-"""MOBOTIX-style "Test Current Network Configuration": each step, its outcome, the server's words."""
+"""MOBOTIX-style network test: each step, its outcome and what the server said."""
 
 import asyncio
 import socket
@@ -93,25 +93,27 @@ async def run_network_test(
     destination: Destination,
     directory: tuple[str, ...] = (),
     *,
-    timeout: float = DEFAULT_TIMEOUT,
+    io_timeout: float = DEFAULT_TIMEOUT,
 ) -> NetworkTestLog:
     """Try every step of an upload and report each; stops at the first failure.
 
     Args:
         destination: where to test (after `UploadProfile.resolve`).
         directory: the rendered directory the profile would use.
-        timeout: seconds allowed per network operation.
+        io_timeout: seconds allowed per network operation.
     """
     recorder = _Recorder()
     try:
         await recorder.run("resolve", _resolve(destination.host, destination.effective_port))
         if destination.protocol.is_ftp:
-            await _test_ftp(recorder, destination, directory, timeout)
+            await _test_ftp(recorder, destination, directory, io_timeout)
         else:
             file = OutgoingFile(remote=RemoteFile(name=TEST_FILE_NAME), data=TEST_DATA)
-            sender = HttpSender(destination, timeout=timeout)
+            sender = HttpSender(destination, timeout=io_timeout)
             try:
-                await recorder.run(f"{destination.http_method} {destination.url}", _sent(sender, file))
+                await recorder.run(
+                    f"{destination.http_method} {destination.url}", _sent(sender, file)
+                )
             finally:
                 await sender.close()
     except UploadError:
@@ -125,16 +127,14 @@ async def _sent(sender: HttpSender, file: OutgoingFile) -> str:
 
 
 async def _test_ftp(
-    recorder: _Recorder, destination: Destination, directory: tuple[str, ...], timeout: float
+    recorder: _Recorder, destination: Destination, directory: tuple[str, ...], io_timeout: float
 ) -> None:
-    client = FtpClient(destination, timeout=timeout)
+    client = FtpClient(destination, timeout=io_timeout)
     try:
         where = f"{destination.host}:{destination.effective_port}"
         await recorder.run(f"connect to {where}", _welcome(client))
         await recorder.run(f"log in as {destination.username or 'anonymous'}", client.login())
-        await recorder.run(
-            f"directory /{'/'.join(directory)}", client.change_directory(directory)
-        )
+        await recorder.run(f"directory /{'/'.join(directory)}", client.change_directory(directory))
         mode = "passive" if destination.passive else "active"
         await recorder.run(
             f"store {TEST_TEMPORARY_NAME} ({mode})", client.store(TEST_TEMPORARY_NAME, TEST_DATA)

@@ -20,7 +20,9 @@ class _Progress:
     stored: bool = False
 
 
-def _result(destination: Destination, remote: RemoteFile, size: int, started: float) -> UploadResult:
+def _result(
+    destination: Destination, remote: RemoteFile, size: int, started: float
+) -> UploadResult:
     return UploadResult(
         path=remote.path,
         size=size,
@@ -29,9 +31,7 @@ def _result(destination: Destination, remote: RemoteFile, size: int, started: fl
     )
 
 
-async def _finish_rename(
-    client: FtpClient, remote: RemoteFile, size: int, *, retry: bool
-) -> None:
+async def _finish_rename(client: FtpClient, remote: RemoteFile, size: int, *, retry: bool) -> None:
     """Rename the temporary file to its final name; a rename that already happened is done."""
     temporary = remote.temporary_name
     if temporary is None:
@@ -80,10 +80,10 @@ async def deliver(
 
 
 async def upload_once(
-    destination: Destination, file: OutgoingFile, *, timeout: float = DEFAULT_TIMEOUT
+    destination: Destination, file: OutgoingFile, *, io_timeout: float = DEFAULT_TIMEOUT
 ) -> UploadResult:
     """Connect, log in, send one file and log off, as a camera's regular FTP transfer."""
-    async with FtpClient(destination, timeout=timeout) as client:
+    async with FtpClient(destination, timeout=io_timeout) as client:
         return await deliver(client, file)
 
 
@@ -97,7 +97,7 @@ class OneShotSender:
 
     async def upload(self, file: OutgoingFile) -> UploadResult:
         """Send one file over a fresh connection."""
-        return await upload_once(self.destination, file, timeout=self.timeout)
+        return await upload_once(self.destination, file, io_timeout=self.timeout)
 
     async def close(self) -> None:
         """Nothing stays open between uploads."""

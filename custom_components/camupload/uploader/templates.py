@@ -69,9 +69,7 @@ _VARIABLES: tuple[tuple[tuple[str, ...], _Getter], ...] = (
     (("TMS.SEC", "TIMESTAMP.SECOND"), lambda c: f"{c.when:%S}"),
     (("TMS.MSEC", "TIMESTAMP.MILLISECOND"), lambda c: f"{c.when.microsecond // 1000:03d}"),
 )
-_GETTERS: dict[str, _Getter] = {
-    name: getter for names, getter in _VARIABLES for name in names
-}
+_GETTERS: dict[str, _Getter] = {name: getter for names, getter in _VARIABLES for name in names}
 
 VARIABLE_NAMES: tuple[str, ...] = tuple(_GETTERS)
 
@@ -99,9 +97,7 @@ def validate_template(template: str, *, extra_names: Iterable[str] = ()) -> None
         raise TemplateError(msg, variable=None)
 
 
-def render(
-    template: str, context: NamingContext, extra: Mapping[str, str] | None = None
-) -> str:
+def render(template: str, context: NamingContext, extra: Mapping[str, str] | None = None) -> str:
     """Replace every variable in the template; the result is not yet sanitised."""
     extras = {key.upper(): value for key, value in (extra or {}).items()}
     validate_template(template, extra_names=extras)
