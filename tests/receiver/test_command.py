@@ -1,0 +1,203 @@
+"""python -m custom_components.camupload.receiver, run as a real subprocess, and its parts."""
+
+import asyncio
+import ftplib
+import io
+import os
+import signal
+import socket
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sample_jpegs import make_jpeg
+
+from custom_components.camupload.receiver import Account, AccountError, Frame, ReceivedFile
+from custom_components.camupload.receiver.__main__ import run
+from custom_components.camupload.receiver.command import (
+    FramePrinter,
+    config_from,
+    load_accounts,
+    parse,
+    saved_name,
+)
+
+REPO = Path(__file__).resolve().parents[2]
+MODULE = "custom_components.camupload.receiver"
+
+
+def free_port() -> int:
+    """A port the OS says is free on 127.0.0.1."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def read_until(stream: asyncio.StreamReader, needle: str) -> list[str]:
+    """Read lines until one contains needle."""
+    lines = []
+    async with asyncio.timeout(30):
+        while True:
+            line = (await stream.readline()).decode()
+            assert line, f"stream ended before {needle!r}: {lines}"
+            lines.append(line.rstrip("\n"))
+            if needle in line:
+                return lines
+
+
+async def test_command_receives_saves_and_stops_on_sigterm(tmp_path: Path) -> None:
+    """FTP and HTTP frames become stdout lines and files under --out; SIGTERM stops cleanly."""
+    ftp_port, http_port = free_port(), free_port()
+    accounts = tmp_path / "accounts.yaml"
+    accounts.write_text("cam29:\n  password: yaml-pass\n  camera_id: garden\n")
+    out = tmp_path / "out"
+    passive = free_port()
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", MODULE, "--camera", "cam28:cli-pass", "--accounts", str(accounts),
+        "--ftp-port", str(ftp_port), "--http-port", str(http_port), "--out", str(out),
+        "--passive-ports", f"{passive}-{passive}",
+        cwd=REPO, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert process.stdout is not None and process.stderr is not None
+    try:
+        await read_until(process.stderr, "http listening")
+        jpeg = make_jpeg(40)
+
+        def ftp_upload() -> None:
+            client = ftplib.FTP()
+            client.connect("127.0.0.1", ftp_port, timeout=10)
+            client.login("cam29", "yaml-pass")
+            client.storbinary("STOR snap.jpg", io.BytesIO(jpeg))
+            client.storbinary("STOR clip.mp4", io.BytesIO(b"not a jpeg"))
+            client.quit()
+
+        await asyncio.to_thread(ftp_upload)
+        curl = await asyncio.create_subprocess_exec(
+            "curl", "-sS", "-T", "-", "-H", "Content-Type: image/jpeg",
+            f"http://cam28:cli-pass@127.0.0.1:{http_port}/photo/cam28",
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.DEVNULL,
+        )  # fmt: skip
+        await curl.communicate(jpeg)
+        lines = [*await read_until(process.stdout, " ftp cam29 frame ")]
+        lines += await read_until(process.stdout, " http cam28 frame ")
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, err = await process.communicate()
+    assert process.returncode == 0
+    assert err.decode().strip().endswith("stopped")
+    text = "\n".join(lines)
+    assert f" ftp cam29 frame {len(jpeg)} snap.jpg " in text
+    assert " ftp cam29 file 10 clip.mp4 " in text
+    saved = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    assert "cam29/files/clip.mp4" in saved
+    assert len([p for p in saved if p.endswith(".jpg")]) == 2
+    assert (out / "cam29" / "files" / "clip.mp4").read_bytes() == b"not a jpeg"
+
+
+def test_help_and_usage_errors() -> None:
+    """--help documents the options; missing cameras and bad values exit 2."""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    shown = subprocess.run(
+        [sys.executable, "-m", MODULE, "--help"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    for option in (
+        "--camera",
+        "--accounts",
+        "--ftp-port",
+        "--passive-ports",
+        "--public-address",
+        "--max-size",
+        "--out",
+    ):
+        assert option in shown.stdout
+    missing = subprocess.run(
+        [sys.executable, "-m", MODULE], capture_output=True, text=True, env=env, check=False
+    )
+    assert missing.returncode == 2
+    assert "--camera" in missing.stderr
+
+
+def test_parse_options(tmp_path: Path) -> None:
+    """Ports of 0 turn a protocol off; ranges and cameras are validated."""
+    options, accounts = parse(
+        ["--camera", "a:b:c", "--ftp-port", "0", "--passive-ports", "3000-3002"]
+    )
+    config = config_from(options)
+    assert accounts == [Account("a", "b:c", "a")]
+    assert config.ftp_port is None
+    assert config.http_port == 8089
+    assert config.passive_ports == range(3000, 3003)
+    for bad in (["--camera", "nopassword"], ["--camera", "a:b", "--passive-ports", "9-1"],
+                ["--camera", "a:b", "--passive-ports", "x"], ["--accounts", str(tmp_path / "none.yaml")]):  # fmt: skip
+        with pytest.raises(SystemExit):
+            parse(bad)
+
+
+def test_load_accounts(tmp_path: Path) -> None:
+    """Plain and detailed entries; a file that is not a mapping is refused."""
+    path = tmp_path / "a.yaml"
+    path.write_text("cam1: pass1\ncam2: {password: p2, camera_id: porch}\ncam3: 1234\n")
+    assert load_accounts(path) == [
+        Account("cam1", "pass1", "cam1"),
+        Account("cam2", "p2", "porch"),
+        Account("cam3", "1234", "cam3"),
+    ]
+    path.write_text("- just a list\n")
+    with pytest.raises(AccountError, match="mapping"):
+        load_accounts(path)
+    path.write_text("cam1: {camera_id: x}\n")
+    with pytest.raises(AccountError, match="no password"):
+        load_accounts(path)
+
+
+def test_saved_names_cannot_escape() -> None:
+    """Frames get a time-stamped name; files keep only their base name."""
+    at = datetime(2024, 5, 6, 7, 8, 9, 123456, tzinfo=UTC)
+    frame = Frame(b"x", "cam", "cam", at, "ftp", "a.jpg")
+    assert str(saved_name(frame)) == "cam/20240506T070809.123456Z.jpg"
+    upload = ReceivedFile(b"x", "cam", "cam", at, "ftp", "../../etc\\passwd")
+    assert str(saved_name(upload)) == "cam/files/passwd"
+
+
+async def test_frame_printer_writes_off_the_loop(tmp_path: Path) -> None:
+    """One line per item; files written through a thread."""
+    stream = io.StringIO()
+    printer = FramePrinter(tmp_path, stream)
+    at = datetime(2024, 5, 6, tzinfo=UTC)
+    printer(Frame(b"\xff\xd8data", "cam", "cam", at, "mjpeg"))
+    await printer.drain()
+    line = stream.getvalue()
+    assert line.startswith("2024-05-06T00:00:00+00:00 mjpeg cam frame 6 - ")
+    assert (tmp_path / "cam" / "20240506T000000.000000Z.jpg").read_bytes() == b"\xff\xd8data"
+
+
+async def test_run_in_process_until_sigint(capsys: pytest.CaptureFixture[str]) -> None:
+    """run() serves, then stops on SIGINT and removes its signal handlers."""
+    port = free_port()
+    task = asyncio.create_task(
+        run(["--camera", "cam:pw", "--ftp-port", str(port), "--http-port", "0"])
+    )
+    async with asyncio.timeout(10):
+        while "ftp listening" not in capsys.readouterr().err:
+            await asyncio.sleep(0.05)
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    assert (await reader.readline()).startswith(b"220")
+    writer.close()
+    await writer.wait_closed()
+    os.kill(os.getpid(), signal.SIGINT)
+    assert await task == 0
+
+
+async def test_run_reports_a_busy_port() -> None:
+    """A port already in use is an error, exit status 1."""
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        assert await run(["--camera", "cam:pw", "--ftp-port", "0", "--http-port", str(port)]) == 1
