@@ -33,7 +33,9 @@ def new_password() -> str:
 
 def derive_username(name: str, taken: set[str]) -> str:
     """A login derived from the camera's name, unique among the receiver's cameras."""
-    base = slugify(name)[:MAX_USERNAME_LENGTH].strip("_") or "camera"
+    # slugify() calls a name with no letters or digits "unknown"; "camera" says more.
+    base = slugify(name)[:MAX_USERNAME_LENGTH].strip("_") if any(c.isalnum() for c in name) else ""
+    base = base or "camera"
     username, counter = base, 2
     while username in taken:
         suffix = f"_{counter}"

@@ -1,0 +1,183 @@
+"""Sensr's HTTP paths on Home Assistant's own web server, driven by curl, wget and ffmpeg."""
+
+import asyncio
+import subprocess
+from pathlib import Path
+
+import pytest
+from aiohttp import BasicAuth
+from homeassistant.components.camera import async_get_image
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import issue_registry as ir
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+from custom_components.camupload.const import CONF_HTTP_ON_HA, DOMAIN
+from custom_components.camupload.receiver_hub import wrong_password_issue_id
+from tests.conftest import free_port
+from tests.receiver.sample_jpegs import make_jpeg
+from tests.receiver_setup import CAMERA_ENTITY, PASSWORD, USERNAME, receiver_entry
+
+pytestmark = pytest.mark.enable_socket
+
+
+@pytest.fixture(autouse=True)
+def _loopback(socket_enabled: None) -> None:
+    del socket_enabled
+
+
+async def _setup(hass: HomeAssistant, **options: object) -> MockConfigEntry:
+    entry = receiver_entry(free_port(), **options)
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return entry
+
+
+async def _base_url(hass_client_no_auth: ClientSessionGenerator) -> str:
+    client = await hass_client_no_auth()
+    return str(client.make_url("")).rstrip("/")
+
+
+async def _run(*argv: str) -> subprocess.CompletedProcess[bytes]:
+    process = await asyncio.create_subprocess_exec(
+        *argv, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    stdout, stderr = await process.communicate()
+    assert process.returncode is not None
+    return subprocess.CompletedProcess(argv, process.returncode, stdout, stderr)
+
+
+async def _wait_for_image(hass: HomeAssistant, expected: bytes) -> None:
+    async with asyncio.timeout(10):
+        while (await async_get_image(hass, CAMERA_ENTITY)).content != expected:
+            await asyncio.sleep(0.05)
+
+
+async def test_curl_photo_upload(
+    hass: HomeAssistant, hass_client_no_auth: ClientSessionGenerator, tmp_path: Path
+) -> None:
+    """The README's curl line puts the image on the camera entity."""
+    await _setup(hass)
+    base = await _base_url(hass_client_no_auth)
+    image = tmp_path / "Rocketship.jpg"
+    jpeg = make_jpeg(3)
+    image.write_bytes(jpeg)
+    url = base.replace("http://", f"http://{USERNAME}:{PASSWORD}@") + f"/photo/{USERNAME}"
+
+    result = await _run(
+        "curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "-T", str(image),
+        "-H", "Content-Type: image/jpeg", url,
+    )  # fmt: skip
+
+    assert result.stdout == b"200"
+    await _wait_for_image(hass, jpeg)
+
+
+async def test_wget_without_auth_no_challenge(
+    hass: HomeAssistant, hass_client_no_auth: ClientSessionGenerator, tmp_path: Path
+) -> None:
+    """wget answers the Basic challenge, so it works without --auth-no-challenge."""
+    await _setup(hass)
+    base = await _base_url(hass_client_no_auth)
+    image = tmp_path / "snap.jpg"
+    jpeg = make_jpeg(4)
+    image.write_bytes(jpeg)
+
+    result = await _run(
+        "wget", "-q", "-O", "/dev/null", f"--user={USERNAME}", f"--password={PASSWORD}",
+        f"--post-file={image}", "--header", "Content-Type: image/jpeg",
+        f"{base}/photo/{USERNAME}",
+    )  # fmt: skip
+
+    assert result.returncode == 0, result.stderr
+    await _wait_for_image(hass, jpeg)
+
+
+async def test_unknown_camera_and_receiver_not_serving(
+    hass: HomeAssistant, hass_client_no_auth: ClientSessionGenerator
+) -> None:
+    """404 for a camera that does not exist, and when HTTP on Home Assistant is off."""
+    entry = await _setup(hass)
+    client = await hass_client_no_auth()
+    response = await client.post("/photo/nobody", data=make_jpeg(1))
+    assert response.status == 404
+
+    hass.config_entries.async_update_entry(entry, options={**entry.options, CONF_HTTP_ON_HA: False})
+    await hass.async_block_till_done()
+    response = await client.post(
+        f"/photo/{USERNAME}", data=make_jpeg(1), auth=BasicAuth(USERNAME, PASSWORD)
+    )
+    assert response.status == 404
+    assert "does not receive HTTP uploads" in await response.text()
+
+
+async def test_wrong_password_raises_one_issue_then_clears(
+    hass: HomeAssistant, hass_client_no_auth: ClientSessionGenerator
+) -> None:
+    """A camera with a stale password raises one repair issue, gone once it gets in."""
+    await _setup(hass)
+    client = await hass_client_no_auth()
+    issues = ir.async_get(hass)
+    subentry_id = next(iter(hass.config_entries.async_entries(DOMAIN)[0].subentries))
+
+    for _ in range(8):
+        response = await client.post(
+            f"/photo/{USERNAME}", data=make_jpeg(1), auth=BasicAuth(USERNAME, "stale")
+        )
+        assert response.status == 401
+        assert response.headers["WWW-Authenticate"] == 'Basic realm="camupload"'
+
+    issue = issues.async_get_issue(DOMAIN, wrong_password_issue_id(subentry_id))
+    assert issue is not None
+    assert issue.translation_placeholders == {"camera": "Front door", "address": "127.0.0.1"}
+    assert len([i for i in issues.issues.values() if i.domain == DOMAIN]) == 1
+    assert not hass.states.async_entity_ids("persistent_notification")
+
+    response = await client.post(
+        f"/photo/{USERNAME}", data=make_jpeg(2), auth=BasicAuth(USERNAME, PASSWORD)
+    )
+    assert response.status == 200
+    assert issues.async_get_issue(DOMAIN, wrong_password_issue_id(subentry_id)) is None
+
+
+async def test_ffmpeg_mjpeg_push_feeds_the_live_view(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    hass_client_no_auth: ClientSessionGenerator,
+    tmp_path: Path,
+) -> None:
+    """ffmpeg pushes a stream; the camera's live MJPEG view delivers the pushed frames."""
+    await _setup(hass)
+    base = await _base_url(hass_client_no_auth)
+    viewer = await hass_client()
+    live = await viewer.get(f"/api/camera_proxy_stream/{CAMERA_ENTITY}")
+    assert live.status == 200
+    assert live.headers["Content-Type"].startswith("multipart/x-mixed-replace")
+    first_part = await live.content.readuntil(b"\r\n\r\n")
+    assert b"Content-Type: image/jpeg" in first_part
+
+    source = tmp_path / "frame.jpg"
+    source.write_bytes(make_jpeg(9, (160, 120)))
+    push = await asyncio.create_subprocess_exec(
+        "ffmpeg", "-nostdin", "-loglevel", "error", "-re", "-loop", "1", "-i", str(source),
+        "-t", "3", "-r", "5", "-c:v", "mjpeg", "-f", "mpjpeg", "-auth_type", "basic",
+        base.replace("http://", f"http://{USERNAME}:{PASSWORD}@") + f"/upload/{USERNAME}",
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        async with asyncio.timeout(20):
+            pushed = 0
+            while pushed < 3:
+                head = await live.content.readuntil(b"\r\n\r\n")
+                length = int(head.split(b"Content-Length: ")[1].split(b"\r\n")[0])
+                body = await live.content.readexactly(length)
+                assert body.startswith(b"\xff\xd8")
+                state = hass.states.get(CAMERA_ENTITY)
+                if state is not None and state.attributes.get("source") == "mjpeg":
+                    pushed += 1
+    finally:
+        _, stderr = await push.communicate()
+        live.close()
+    assert push.returncode == 0, stderr
+    assert hass.states.get("sensor.front_door_frame_rate") is not None

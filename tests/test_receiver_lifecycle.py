@@ -1,0 +1,170 @@
+"""The receiver entry over time: restarts, reloads, taken ports, quiet cameras, diagnostics."""
+
+import asyncio
+import ftplib
+import io
+import socket
+from datetime import timedelta
+
+import pytest
+from homeassistant.components.camera import async_get_image
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+from custom_components.camupload.const import CONF_FTP_PORT, CONF_HTTP_PORT, CONF_IDLE_AFTER
+from tests.conftest import free_port
+from tests.receiver.sample_jpegs import make_jpeg
+from tests.receiver_setup import CAMERA_ENTITY, PASSWORD, USERNAME, receiver_entry
+
+pytestmark = pytest.mark.enable_socket
+
+
+@pytest.fixture(autouse=True)
+def _loopback(socket_enabled: None) -> None:
+    del socket_enabled
+
+
+def _ftp_upload(port: int, data: bytes, name: str = "snap.jpg") -> None:
+    with ftplib.FTP() as ftp:
+        ftp.connect("127.0.0.1", port, timeout=10)
+        ftp.login(USERNAME, PASSWORD)
+        ftp.storbinary(f"STOR {name}", io.BytesIO(data))
+
+
+def _port_is_free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+async def _upload_and_wait(hass: HomeAssistant, port: int, data: bytes) -> None:
+    await hass.async_add_executor_job(_ftp_upload, port, data)
+    async with asyncio.timeout(10):
+        while (await async_get_image(hass, CAMERA_ENTITY)).content != data:
+            await asyncio.sleep(0.05)
+
+
+async def _setup(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+
+async def test_last_image_survives_a_restart(hass: HomeAssistant) -> None:
+    """Unloading writes the last frame; the next start shows it again."""
+    port = free_port()
+    entry = receiver_entry(port)
+    await _setup(hass, entry)
+    jpeg = make_jpeg(11)
+    await _upload_and_wait(hass, port, jpeg)
+
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    assert _port_is_free(port)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert (await async_get_image(hass, CAMERA_ENTITY)).content == jpeg
+    state = hass.states.get(CAMERA_ENTITY)
+    assert state is not None
+    assert state.attributes["file_name"] == "snap.jpg"
+
+
+async def test_options_change_rebinds_ports(hass: HomeAssistant) -> None:
+    """A new FTP port takes effect through a reload that releases the old one."""
+    old_port, new_port = free_port(), free_port()
+    entry = receiver_entry(old_port)
+    await _setup(hass, entry)
+    assert not _port_is_free(old_port)
+
+    hass.config_entries.async_update_entry(entry, options={**entry.options, "ftp_port": new_port})
+    await hass.async_block_till_done()
+
+    assert entry.state is ConfigEntryState.LOADED
+    assert _port_is_free(old_port)
+    await _upload_and_wait(hass, new_port, make_jpeg(12))
+
+
+async def test_taken_port_is_a_retryable_error(hass: HomeAssistant) -> None:
+    """A port another program holds makes setup retry, with the reason in the log."""
+    with socket.socket() as blocker:
+        blocker.bind(("127.0.0.1", 0))
+        blocker.listen()
+        entry = receiver_entry(blocker.getsockname()[1])
+        entry.add_to_hass(hass)
+        assert not await hass.config_entries.async_setup(entry.entry_id)
+        assert entry.state is ConfigEntryState.SETUP_RETRY
+        assert "cannot listen" in (entry.reason or "")
+
+
+async def test_dedicated_http_port(hass: HomeAssistant) -> None:
+    """The same paths are served on a port of their own when asked."""
+    http_port = free_port()
+    entry = receiver_entry(free_port(), **{CONF_HTTP_PORT: http_port})
+    await _setup(hass, entry)
+    jpeg = make_jpeg(13)
+    process = await asyncio.create_subprocess_exec(
+        "curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "--data-binary", "@-",
+        "-H", "Content-Type: image/jpeg",
+        f"http://{USERNAME}:{PASSWORD}@127.0.0.1:{http_port}/photo/{USERNAME}",
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    stdout, _ = await process.communicate(jpeg)
+    assert stdout == b"200"
+    assert (await async_get_image(hass, CAMERA_ENTITY)).content == jpeg
+
+
+async def test_camera_turns_idle_and_offline_when_quiet(hass: HomeAssistant) -> None:
+    """Streaming while frames arrive, idle after the quiet period, offline after the window."""
+    port = free_port()
+    entry = receiver_entry(port, **{CONF_IDLE_AFTER: 30})
+    await _setup(hass, entry)
+    await _upload_and_wait(hass, port, make_jpeg(14))
+    assert hass.states.get(CAMERA_ENTITY).state == "streaming"  # type: ignore[union-attr]
+
+    frame = entry.runtime_data.hub.feeds[next(iter(entry.subentries))].latest
+    assert frame is not None
+    # Age the frame instead of waiting: the entities compare against the clock.
+    later = dt_util.utcnow() + timedelta(seconds=31)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(dt_util, "utcnow", lambda: later)
+        async_fire_time_changed(hass, later)
+        await hass.async_block_till_done()
+        assert hass.states.get(CAMERA_ENTITY).state == "idle"  # type: ignore[union-attr]
+        online = hass.states.get("binary_sensor.front_door_connectivity")
+        assert online is not None
+        assert online.state == "on"
+
+        gone = later + timedelta(seconds=300)
+        patch.setattr(dt_util, "utcnow", lambda: gone)
+        async_fire_time_changed(hass, gone)
+        await hass.async_block_till_done()
+        online = hass.states.get("binary_sensor.front_door_connectivity")
+        assert online is not None
+        assert online.state == "off"
+
+
+async def test_diagnostics_redact_passwords(
+    hass: HomeAssistant, hass_client: ClientSessionGenerator
+) -> None:
+    """Diagnostics show the receiver's state but never a password."""
+    port = free_port()
+    entry = receiver_entry(port)
+    await _setup(hass, entry)
+    await _upload_and_wait(hass, port, make_jpeg(15))
+
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+
+    assert PASSWORD not in str(diagnostics)
+    assert diagnostics["receiver"]["ports"] == [port]
+    assert diagnostics["receiver"]["feeds"][USERNAME]["frames"] == 1
+    assert diagnostics["receiver"]["accounts"][USERNAME]["frames"] == 1
+    assert entry.options[CONF_FTP_PORT] == port
