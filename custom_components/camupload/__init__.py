@@ -5,6 +5,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.typing import ConfigType
 
+from .archive_setup import archive_writer
 from .const import CONF_ENTRY_KIND, CONF_PROTOCOL, DOMAIN, EntryKind, Protocol
 from .receiver_hub import ReceiverHub
 from .receiver_views import PhotoUploadView, StreamUploadView
@@ -30,7 +31,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: CamuploadConfigEntry) ->
     """Set up one receiver or upload-server entry."""
     kind = EntryKind(entry.data[CONF_ENTRY_KIND])
     if kind is EntryKind.RECEIVER:
-        hub = ReceiverHub(hass, entry)
+        hub = ReceiverHub(hass, entry, saver=archive_writer(hass, entry.options))
         await hub.async_start()
         entry.runtime_data = ReceiverRuntimeData(hub=hub)
         entry.async_on_unload(hub.async_stop)

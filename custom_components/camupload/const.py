@@ -5,6 +5,8 @@ from typing import Final
 
 DOMAIN: Final = "camupload"
 
+MIB: Final = 1024 * 1024
+
 CONF_ENTRY_KIND: Final = "entry_kind"
 
 
@@ -78,10 +80,82 @@ class Protocol(StrEnum):
     FTP = "ftp"
     FTPS = "ftps"
     HTTP = "http"
+    HTTPS = "https"
 
 
 DEFAULT_PORTS: Final[dict[Protocol, int]] = {
     Protocol.FTP: 21,
     Protocol.FTPS: 21,
     Protocol.HTTP: 80,
+    Protocol.HTTPS: 443,
 }
+CONF_VERIFY_TLS: Final = "verify_tls"
+CONF_HTTP_PATH: Final = "http_path"
+
+# Upload profile subentries (the MOBOTIX "FTP Profiles").
+SUBENTRY_PROFILE: Final = "profile"
+CONF_PROFILE_NAME: Final = "name"
+CONF_PROFILE_NUMBER: Final = "number"
+CONF_CAMERA: Final = "camera"
+CONF_DIRECTORY: Final = "directory"
+CONF_FILE_NAME: Final = "file_name"
+CONF_FILE_TYPE: Final = "file_type"
+CONF_IMAGE_WIDTH: Final = "image_width"
+CONF_IMAGE_HEIGHT: Final = "image_height"
+CONF_IMAGE_QUALITY: Final = "image_quality"
+CONF_OVERLAY: Final = "overlay"
+CONF_FRAME_RATE: Final = "frame_rate"
+CONF_SECONDS_BEFORE: Final = "seconds_before"
+CONF_SECONDS_AFTER: Final = "seconds_after"
+CONF_TEMPORARY_NAME: Final = "temporary_name"
+CONF_DELETE_BEFORE_RENAME: Final = "delete_before_rename"
+CONF_EVENT_DIRECTORY: Final = "event_directory"
+CONF_OVERRIDE_HOST: Final = "override_host"
+CONF_OVERRIDE_PORT: Final = "override_port"
+CONF_OVERRIDE_USERNAME: Final = "override_username"
+CONF_OVERRIDE_PASSWORD: Final = "override_password"  # noqa: S105 - a field name
+CONF_OVERRIDE_MODE: Final = "override_mode"
+CONF_SCHEDULE: Final = "schedule"
+CONF_INTERVAL: Final = "interval"
+CONF_STREAMING: Final = "streaming"
+
+
+class FileType(StrEnum):
+    """What a profile uploads."""
+
+    IMAGE = "image"
+    CLIP_JPEG = "clip_jpeg"
+    CLIP_MJPEG = "clip_mjpeg"
+
+
+class TransferMode(StrEnum):
+    """A profile's FTP mode: the server's, or forced passive or active."""
+
+    SERVER = "server"
+    PASSIVE = "passive"
+    ACTIVE = "active"
+
+
+class Schedule(StrEnum):
+    """When a profile uploads by itself while its switch is on."""
+
+    OFF = "off"
+    INTERVAL = "interval"
+    FASTEST = "fastest"
+
+
+DEFAULT_INTERVAL: Final = 60  # seconds between scheduled uploads
+MIN_INTERVAL: Final = 1
+MAX_INTERVAL: Final = 86400
+MAX_FRAME_RATE: Final = 10.0
+MAX_SECONDS_AROUND_EVENT: Final = 60.0  # time before or after an event, bounds the ring buffer
+# A profile failing this long (seconds) raises a repair issue; it clears when an upload succeeds.
+PROFILE_FAILURE_ISSUE_AFTER: Final = 600.0
+
+# Actions.
+SERVICE_UPLOAD_PROFILE: Final = "upload_profile"
+SERVICE_TEST_PROFILE: Final = "test_profile"
+ATTR_PROFILE: Final = "profile"
+ATTR_EVENT: Final = "event"
+ATTR_CAMERA: Final = "camera"
+ATTR_VARIABLES: Final = "variables"

@@ -16,6 +16,7 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers import issue_registry as ir
 
+from .archive import safe_name
 from .camera_feed import CameraFeed, LatestFrame
 from .const import (
     AUTH_FAILURES_FOR_ISSUE,
@@ -166,7 +167,7 @@ class ReceiverHub:
         if camera is None:
             return
         if self._saver is not None:
-            self._saver.submit(camera.username, item)
+            self._saver.submit(safe_name(camera.username), item)
         if isinstance(item, ReceivedFile):
             _LOGGER.debug("%s uploaded %s (%d bytes)", camera.name, item.file_name, len(item.data))
             return

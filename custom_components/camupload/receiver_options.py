@@ -22,11 +22,11 @@ from .const import (
     CONF_ONLINE_WINDOW,
     CONF_PASSIVE_PORTS,
     CONF_PUBLIC_ADDRESS,
+    MIB,
     RECEIVER_DEFAULTS,
 )
 from .receiver import ReceiverConfig
 
-MIB = 1024 * 1024
 INTEGER_OPTIONS = (
     CONF_FTP_PORT,
     CONF_HTTP_PORT,

@@ -4,7 +4,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from servers import FtpServer, proftpd, pure_ftpd, vsftpd
+from tests.uploader.servers import FtpServer, proftpd, pure_ftpd, vsftpd
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

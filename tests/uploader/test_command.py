@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from servers import REPO, FtpServer
+from tests.uploader.servers import REPO, FtpServer
 
 from custom_components.camupload.uploader.__main__ import main, parse_url
 from custom_components.camupload.uploader.model import Protocol

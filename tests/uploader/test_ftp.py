@@ -4,7 +4,7 @@ import asyncio
 import ftplib
 
 import pytest
-from servers import BAD_PASSWORD, FtpServer, free_port
+from tests.uploader.servers import BAD_PASSWORD, FtpServer, free_port
 
 from custom_components.camupload.uploader.errors import (
     AuthenticationError,

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from PIL import Image
-from servers import which
+from tests.uploader.servers import which
 
 from custom_components.camupload.uploader.clip import (
     MAX_CLIP_FRAMES,

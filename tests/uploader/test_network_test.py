@@ -1,6 +1,6 @@
 """The network test log: every step, and the one that failed with the server's words."""
 
-from servers import BAD_PASSWORD, FtpServer, free_port
+from tests.uploader.servers import BAD_PASSWORD, FtpServer, free_port
 
 from custom_components.camupload.uploader.model import Destination, Protocol
 from custom_components.camupload.uploader.network_test import TEST_FILE_NAME, run_network_test

@@ -4,7 +4,7 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from servers import FtpServer
+from tests.uploader.servers import FtpServer
 
 from custom_components.camupload.uploader.dispatcher import Dispatcher
 from custom_components.camupload.uploader.model import OutgoingFile, RemoteFile, UploadResult

@@ -3,7 +3,7 @@
 import asyncio
 
 import pytest
-from servers import FtpServer
+from tests.uploader.servers import FtpServer
 
 from custom_components.camupload.uploader.errors import UploadConnectionError
 from custom_components.camupload.uploader.model import OutgoingFile, RemoteFile
