@@ -1,23 +1,11 @@
 """Loopback sockets for every receiver test, and a running receiver to talk to."""
 
-import asyncio
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
-from custom_components.camupload.receiver import (
-    Account,
-    Frame,
-    ReceivedFile,
-    Receiver,
-    ReceiverConfig,
-)
-
-CAMERA = Account("cam28", "l4hqpy0ywm", "front-door")
-OTHER = Account("cam29", "an0ther-pass", "garden")
-TEST_LOGIN_DELAY = 0.05
+from tests.receiver.loopback import Running, start_receiver
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -31,91 +19,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def _loopback(socket_enabled: None) -> None:
     """Every receiver test may open loopback sockets."""
     del socket_enabled
-
-
-@dataclass
-class Collected:
-    """What the sink received, and failed logins reported."""
-
-    items: list[Frame | ReceivedFile] = field(default_factory=list)
-    failures: list[tuple[str, str, str]] = field(default_factory=list)
-    arrived: asyncio.Event = field(default_factory=asyncio.Event)
-
-    @property
-    def frames(self) -> list[Frame]:
-        """Frames only."""
-        return [item for item in self.items if isinstance(item, Frame)]
-
-    @property
-    def files(self) -> list[ReceivedFile]:
-        """Non-JPEG files only."""
-        return [item for item in self.items if isinstance(item, ReceivedFile)]
-
-    def sink(self, item: Frame | ReceivedFile) -> None:
-        """Receiver sink."""
-        self.items.append(item)
-        self.arrived.set()
-
-    def on_failure(self, username: str, address: str, source: str) -> None:
-        """Auth-failure callback."""
-        self.failures.append((username, address, source))
-
-    async def wait_for(self, count: int, timeout: float = 10.0) -> None:
-        """Wait until count items arrived."""
-        async with asyncio.timeout(timeout):
-            while len(self.items) < count:
-                self.arrived.clear()
-                await self.arrived.wait()
-
-
-@dataclass
-class Running:
-    """A started receiver and what it delivered."""
-
-    receiver: Receiver
-    collected: Collected
-    tmp_path: Path
-
-    @property
-    def ftp_port(self) -> int:
-        """Bound FTP port."""
-        assert self.receiver.ftp_port is not None
-        return self.receiver.ftp_port
-
-    @property
-    def http_port(self) -> int:
-        """Bound HTTP port."""
-        assert self.receiver.http_port is not None
-        return self.receiver.http_port
-
-    def url(self, path: str, *, user: str | None = None, password: str | None = None) -> str:
-        """An HTTP URL on the receiver, with optional credentials."""
-        auth = f"{user}:{password}@" if user is not None else ""
-        return f"http://{auth}127.0.0.1:{self.http_port}{path}"
-
-
-def test_config(**overrides: object) -> ReceiverConfig:
-    """A config on free loopback ports with a short login delay."""
-    values: dict[str, object] = {
-        "ftp_port": 0,
-        "http_port": 0,
-        "login_delay": TEST_LOGIN_DELAY,
-    }
-    values.update(overrides)
-    return ReceiverConfig(**values)  # type: ignore[arg-type]
-
-
-async def start_receiver(tmp_path: Path, **overrides: object) -> Running:
-    """Start a receiver with the two test cameras."""
-    collected = Collected()
-    receiver = Receiver(
-        test_config(**overrides),
-        [CAMERA, OTHER],
-        collected.sink,
-        on_auth_failure=collected.on_failure,
-    )
-    await receiver.start()
-    return Running(receiver, collected, tmp_path)
 
 
 @pytest.fixture

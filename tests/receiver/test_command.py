@@ -12,7 +12,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sample_jpegs import make_jpeg
 
 from custom_components.camupload.receiver import Account, AccountError, Frame, ReceivedFile
 from custom_components.camupload.receiver.__main__ import run
@@ -23,6 +22,7 @@ from custom_components.camupload.receiver.command import (
     parse,
     saved_name,
 )
+from tests.receiver.sample_jpegs import make_jpeg
 
 REPO = Path(__file__).resolve().parents[2]
 MODULE = "custom_components.camupload.receiver"
@@ -37,7 +37,7 @@ def free_port() -> int:
 
 async def read_until(stream: asyncio.StreamReader, needle: str) -> list[str]:
     """Read lines until one contains needle."""
-    lines = []
+    lines: list[str] = []
     async with asyncio.timeout(30):
         while True:
             line = (await stream.readline()).decode()
@@ -60,13 +60,14 @@ async def test_command_receives_saves_and_stops_on_sigterm(tmp_path: Path) -> No
         "--passive-ports", f"{passive}-{passive}",
         cwd=REPO, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
-    assert process.stdout is not None and process.stderr is not None
+    assert process.stdout is not None
+    assert process.stderr is not None
     try:
         await read_until(process.stderr, "http listening")
         jpeg = make_jpeg(40)
 
         def ftp_upload() -> None:
-            client = ftplib.FTP()
+            client = ftplib.FTP()  # noqa: S321 - plain FTP is what cameras speak
             client.connect("127.0.0.1", ftp_port, timeout=10)
             client.login("cam29", "yaml-pass")
             client.storbinary("STOR snap.jpg", io.BytesIO(jpeg))
@@ -133,8 +134,9 @@ def test_parse_options(tmp_path: Path) -> None:
     assert config.ftp_port is None
     assert config.http_port == 8089
     assert config.passive_ports == range(3000, 3003)
+    missing = str(tmp_path / "none.yaml")
     for bad in (["--camera", "nopassword"], ["--camera", "a:b", "--passive-ports", "9-1"],
-                ["--camera", "a:b", "--passive-ports", "x"], ["--accounts", str(tmp_path / "none.yaml")]):  # fmt: skip
+                ["--camera", "a:b", "--passive-ports", "x"], ["--accounts", missing]):  # fmt: skip
         with pytest.raises(SystemExit):
             parse(bad)
 
@@ -184,7 +186,9 @@ async def test_run_in_process_until_sigint(capsys: pytest.CaptureFixture[str]) -
         run(["--camera", "cam:pw", "--ftp-port", str(port), "--http-port", "0"])
     )
     async with asyncio.timeout(10):
-        while "ftp listening" not in capsys.readouterr().err:
+        while True:
+            if "ftp listening" in capsys.readouterr().err:
+                break
             await asyncio.sleep(0.05)
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     assert (await reader.readline()).startswith(b"220")

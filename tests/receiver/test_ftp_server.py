@@ -2,6 +2,7 @@
 
 import asyncio
 import ftplib
+import functools
 import io
 import socket
 import time
@@ -9,15 +10,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import CAMERA, OTHER, Running, start_receiver
-from sample_jpegs import make_jpeg
 
 from custom_components.camupload.receiver import Account
+from tests.receiver.loopback import CAMERA, OTHER, Running, start_receiver
+from tests.receiver.sample_jpegs import make_jpeg
 
 
 def connect(port: int) -> ftplib.FTP:
     """A connected, not logged in, ftplib client."""
-    client = ftplib.FTP()
+    client = ftplib.FTP()  # noqa: S321 - plain FTP is what cameras speak
     client.connect("127.0.0.1", port, timeout=10)
     return client
 
@@ -61,7 +62,7 @@ async def test_failed_logins_are_delayed_alike_and_close_after_three(slow_login:
         began = time.monotonic()
         for user, password in (("nobody", "x"), (CAMERA.username, "wrong")):
             client.sendcmd(f"USER {user}")
-            replies.append(reply(lambda p=password: client.sendcmd(f"PASS {p}")))
+            replies.append(reply(functools.partial(client.sendcmd, f"PASS {password}")))
         elapsed = time.monotonic() - began
         client.sendcmd("USER nobody")
         third = reply(lambda: client.sendcmd("PASS again"))
@@ -86,9 +87,8 @@ async def test_commands_need_login(running: Running) -> None:
 
     def session() -> list[str]:
         client = connect(running.ftp_port)
-        out = [
-            reply(lambda: client.sendcmd(cmd)) for cmd in ("PASS x", "STOR a.jpg", "PASV", "SIZE a")
-        ]
+        commands = ("PASS x", "STOR a.jpg", "PASV", "SIZE a")
+        out = [reply(functools.partial(client.sendcmd, command)) for command in commands]
         out.append(reply(lambda: client.sendcmd("SYST")))
         client.quit()
         return out
@@ -279,7 +279,7 @@ async def test_incomplete_and_aborted_uploads_are_not_published(running: Running
     assert running.collected.items == []
 
 
-async def test_command_set(running: Running) -> None:
+async def test_command_set(running: Running) -> None:  # noqa: PLR0915 - one session, every command
     """The commands cameras send all get sensible replies."""
     jpeg = make_jpeg(8)
 
@@ -291,7 +291,7 @@ async def test_command_set(running: Running) -> None:
             "NOOP", "OPTS UTF8 ON", "OPTS FOO", "SYST", "SITE CHMOD 644 x", "PWD", "FEAT",
             "EPSV ALL", "EPSV 3",
         ):  # fmt: skip
-            out[command] = reply(lambda c=command: client.sendcmd(c))
+            out[command] = reply(functools.partial(client.sendcmd, command))
         out["MKD"] = client.mkd("pics/2024")
         client.cwd("pics")
         out["CWD-PWD"] = client.pwd()
@@ -322,18 +322,24 @@ async def test_command_set(running: Running) -> None:
         return out
 
     out = await in_thread(scenario)
-    assert out["TYPE I"].startswith("200") and out["TYPE A"].startswith("200")
+    assert out["TYPE I"].startswith("200")
+    assert out["TYPE A"].startswith("200")
     assert out["TYPE E"].startswith("504")
-    assert out["MODE S"].startswith("200") and out["MODE B"].startswith("504")
-    assert out["STRU F"].startswith("200") and out["STRU R"].startswith("504")
+    assert out["MODE S"].startswith("200")
+    assert out["MODE B"].startswith("504")
+    assert out["STRU F"].startswith("200")
+    assert out["STRU R"].startswith("504")
     assert out["ALLO 100"].startswith("202")
     assert out["NOOP"].startswith("200")
-    assert out["OPTS UTF8 ON"].startswith("200") and out["OPTS FOO"].startswith("501")
+    assert out["OPTS UTF8 ON"].startswith("200")
+    assert out["OPTS FOO"].startswith("501")
     assert out["SYST"].startswith("215")
     assert out["SITE CHMOD 644 x"] == "200 SITE command accepted, no effect"
     assert out["PWD"] == '257 "/"'
-    assert "SIZE" in out["FEAT"] and "EPSV" in out["FEAT"]
-    assert out["EPSV ALL"].startswith("200") and out["EPSV 3"].startswith("522")
+    assert "SIZE" in out["FEAT"]
+    assert "EPSV" in out["FEAT"]
+    assert out["EPSV ALL"].startswith("200")
+    assert out["EPSV 3"].startswith("522")
     assert out["MKD"] == "/pics/2024"
     assert out["CWD-PWD"] == "/pics"
     assert out["APPE1"] == "0"
@@ -341,13 +347,17 @@ async def test_command_set(running: Running) -> None:
     assert out["MDTM"].startswith("213 20")
     assert out["SIZE-dir"].startswith("550")
     directory_line, file_line = out["LIST"].splitlines()
-    assert directory_line.startswith("drwxr-xr-x") and directory_line.endswith(" 2024")
-    assert file_line.startswith("-rw-r--r--") and file_line.endswith(" part.jpg")
+    assert directory_line.startswith("drwxr-xr-x")
+    assert directory_line.endswith(" 2024")
+    assert file_line.startswith("-rw-r--r--")
+    assert file_line.endswith(" part.jpg")
     assert file_line.split()[4] == str(len(jpeg))
     assert out["MLSD"] == "[('2024', 'dir'), ('part.jpg', 'file')]"
-    assert "Type=file" in out["MLST"] and f"Size={len(jpeg)}" in out["MLST"]
+    assert "Type=file" in out["MLST"]
+    assert f"Size={len(jpeg)}" in out["MLST"]
     assert out["PWD2"] == "/"
-    assert out["RMD-full"].startswith("550") and "not empty" in out["RMD-full"]
+    assert out["RMD-full"].startswith("550")
+    assert "not empty" in out["RMD-full"]
     assert out["RMD"].startswith("250")
     assert out["DELE-missing"].startswith("550")
     assert out["MKD-exists"].startswith("550")

@@ -3,14 +3,15 @@
 import asyncio
 import base64
 import contextlib
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
 import pytest
-from conftest import CAMERA, OTHER, Running, start_receiver
-from sample_jpegs import make_jpeg, sample_frames
 
 from custom_components.camupload.receiver import parse_basic_auth
+from tests.receiver.loopback import CAMERA, OTHER, Running, start_receiver
+from tests.receiver.sample_jpegs import make_jpeg, sample_frames
 
 FFMPEG_FRAMES = 12
 
@@ -43,7 +44,7 @@ def photo(tmp_path: Path) -> Path:
 
 
 async def test_curl_put_as_in_the_sensr_contract(running: Running, photo: Path) -> None:
-    """curl -T with credentials in the URL is accepted and published."""
+    """A curl -T with credentials in the URL is accepted and published."""
     url = running.url(f"/photo/{CAMERA.username}", user=CAMERA.username, password=CAMERA.password)
     code, out, _ = await run(
         "curl", "-sS", "-w", "%{http_code}", "-T", str(photo), "-H", "Content-Type: image/jpeg", url
@@ -51,14 +52,14 @@ async def test_curl_put_as_in_the_sensr_contract(running: Running, photo: Path) 
     assert code == 0
     assert out.endswith("200")
     [frame] = running.collected.frames
-    assert frame.data == photo.read_bytes()
+    assert frame.data == sample_frames()[3]
     assert (frame.username, frame.camera_id, frame.source) == ("cam28", "front-door", "http")
     assert frame.received_at.tzinfo is not None
 
 
 @pytest.mark.parametrize("challenge", [True, False])
 async def test_wget_post_file(running: Running, photo: Path, *, challenge: bool) -> None:
-    """wget works with --auth-no-challenge and without it (401 challenge, then retry)."""
+    """The wget client works with --auth-no-challenge and without it (401 challenge, then retry)."""
     options = [] if challenge else ["--auth-no-challenge"]
     code, _, err = await run(
         "wget", "-q", "-O", "-", *options, f"--user={CAMERA.username}",
@@ -66,7 +67,7 @@ async def test_wget_post_file(running: Running, photo: Path, *, challenge: bool)
         "--header", "Content-Type: image/jpeg", running.url(f"/photo/{CAMERA.username}"),
     )  # fmt: skip
     assert code == 0, err
-    assert [f.data for f in running.collected.frames] == [photo.read_bytes()]
+    assert [f.data for f in running.collected.frames] == [sample_frames()[3]]
 
 
 async def test_photo_refusals_each_with_a_clear_reply(running: Running) -> None:
@@ -109,7 +110,7 @@ async def test_photo_too_large(tmp_path: Path, *, chunked: bool) -> None:
     url = started.url(f"/photo/{CAMERA.username}")
     good = auth(CAMERA.username, CAMERA.password)
 
-    async def body(data: bytes):  # type: ignore[no-untyped-def]  # noqa: ANN202
+    async def body(data: bytes) -> AsyncIterator[bytes]:
         yield data
 
     try:
@@ -126,7 +127,7 @@ async def test_photo_too_large(tmp_path: Path, *, chunked: bool) -> None:
 
 
 async def test_photo_as_multipart_form(running: Running) -> None:
-    """curl -F uploads one file field; a form without a file is a 400."""
+    """A curl -F form uploads one file field; a form without a file is a 400."""
     jpeg = make_jpeg(3)
     path = running.tmp_path / "snap.jpg"
     path.write_bytes(jpeg)
@@ -140,7 +141,7 @@ async def test_photo_as_multipart_form(running: Running) -> None:
 
 @pytest.mark.parametrize("muxer", ["mpjpeg", "mjpeg"])
 async def test_ffmpeg_pushes_mjpeg(running: Running, muxer: str) -> None:
-    """ffmpeg -auth_type basic pushes a stream; every frame is published."""
+    """An ffmpeg with -auth_type basic pushes a stream; every frame is published."""
     url = running.url(f"/upload/{CAMERA.username}", user=CAMERA.username, password=CAMERA.password)
     code, _, err = await run(
         "ffmpeg", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=25",
@@ -171,7 +172,7 @@ async def test_mjpeg_push_publishes_frames_as_they_arrive(running: Running) -> N
     sent = asyncio.Event()
     seen_before_end: list[int] = []
 
-    async def body():  # type: ignore[no-untyped-def]  # noqa: ANN202
+    async def body() -> AsyncIterator[bytes]:
         for frame in frames:
             yield b"--b\r\nContent-Type: image/jpeg\r\n\r\n" + frame + b"\r\n"
             await running.collected.wait_for(len(seen_before_end) + 1)
@@ -206,12 +207,12 @@ async def test_stalled_stream_is_closed(tmp_path: Path) -> None:
     started = await start_receiver(tmp_path, ftp_port=None, stall_timeout=0.3)
     frame = make_jpeg(5)
 
-    async def slow_but_moving():  # type: ignore[no-untyped-def]  # noqa: ANN202
+    async def slow_but_moving() -> AsyncIterator[bytes]:
         for start in range(0, len(frame), 100):
             yield frame[start : start + 100]
             await asyncio.sleep(0.05)
 
-    async def stalls():  # type: ignore[no-untyped-def]  # noqa: ANN202
+    async def stalls() -> AsyncIterator[bytes]:
         yield frame
         await asyncio.sleep(1.5)
         yield frame

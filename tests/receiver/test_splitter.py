@@ -2,9 +2,16 @@
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sample_jpegs import EOI, SOI, large_jpeg, make_jpeg, sample_frames, with_exif_thumbnail
 
 from custom_components.camupload.receiver import FrameSplitter, is_complete_jpeg, jpeg_length
+from tests.receiver.sample_jpegs import (
+    EOI,
+    SOI,
+    large_jpeg,
+    make_jpeg,
+    sample_frames,
+    with_exif_thumbnail,
+)
 
 MULTIPART_HEAD = b"--frame\r\nContent-Type: image/jpeg\r\nContent-Length: %d\r\n\r\n"
 

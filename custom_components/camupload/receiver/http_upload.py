@@ -141,7 +141,7 @@ class HttpUploadHandlers:
             if request.content_type == _MULTIPART_FORM:
                 body = await self._read_form_file(request)
             else:
-                body = await self._read_limited(self._chunks(request.content))
+                body = await self._read_body(request.content)
         except TimeoutError as err:
             raise _RefusedError(_text(408, "upload stalled")) from err
         if not is_complete_jpeg(body):
@@ -156,6 +156,21 @@ class HttpUploadHandlers:
             if not chunk:
                 return
             yield chunk
+
+    async def _read_body(self, stream: StreamReader) -> bytes:
+        """Read a whole body within the size limit; TimeoutError if it stops moving."""
+        body = bytearray()
+        limit = self._config.max_upload_size
+        stall = self._config.stall_timeout
+        loop = asyncio.get_running_loop()
+        # One timer for the whole body, pushed back after every chunk: slow is fine, still is not.
+        async with asyncio.timeout(stall) as deadline:
+            while chunk := await stream.readany():
+                body += chunk
+                if len(body) > limit:
+                    raise self._too_large()
+                deadline.reschedule(loop.time() + stall)
+        return bytes(body)
 
     async def _read_form_file(self, request: web.Request) -> bytes:
         reader = await request.multipart()

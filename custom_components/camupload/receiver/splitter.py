@@ -7,7 +7,6 @@ followed by 0x00 stuffing, a RSTn marker or a 0xFF fill byte).
 """
 
 import enum
-import re
 
 from .model import DEFAULT_MAX_UPLOAD_SIZE
 
@@ -19,8 +18,6 @@ _SOS_CODE = 0xDA
 _TEM_CODE = 0x01
 _RST_CODES = range(0xD0, 0xD8)
 _MIN_SEGMENT_LENGTH = 2
-# A real marker inside entropy-coded data: 0xFF then anything but 00, RSTn or another FF.
-_SCAN_MARKER = re.compile(rb"\xff[^\x00\xd0-\xd7\xff]")
 
 
 class _State(enum.Enum):
@@ -117,15 +114,26 @@ class FrameSplitter:
 
     def _step_entropy(self) -> bool:
         buf = self._buf
-        match = _SCAN_MARKER.search(buf, self._pos)
-        if match is None:
-            end = len(buf)
-            # A final 0xFF may pair with the next chunk's first byte.
-            self._pos = max(self._pos, end - 1 if buf.endswith(b"\xff") else end)
-            return False
-        self._pos = match.start()
-        self._state = _State.MARKER
-        return True
+        find = buf.find
+        end = len(buf)
+        pos = self._pos
+        # memchr-speed search for 0xFF; stuffing (FF00) and RSTn are skipped in place.
+        while (pos := find(b"\xff", pos)) >= 0:
+            if pos + 1 >= end:
+                # A final 0xFF may pair with the next chunk's first byte.
+                self._pos = pos
+                return False
+            following = buf[pos + 1]
+            if following == 0 or following in _RST_CODES:
+                pos += 2
+            elif following == _MARKER_PREFIX:
+                pos += 1
+            else:
+                self._pos = pos
+                self._state = _State.MARKER
+                return True
+        self._pos = end
+        return False
 
     def _step_marker(self, frames: list[bytes]) -> bool:
         buf = self._buf
