@@ -11,6 +11,9 @@ from .entity import ReceiverCameraEntity
 from .receiver_hub import ReceiverCamera, ReceiverHub
 from .runtime import CamuploadConfigEntry, receiver_hub
 
+# Push entities: Home Assistant never polls them.
+PARALLEL_UPDATES = 0
+
 
 async def async_setup_entry(
     hass: HomeAssistant,

@@ -16,6 +16,9 @@ from .runtime import CamuploadConfigEntry, receiver_hub
 
 MJPEG_BOUNDARY = "frameboundary"
 
+# Push entities: Home Assistant never polls them.
+PARALLEL_UPDATES = 0
+
 
 async def async_setup_entry(
     hass: HomeAssistant,

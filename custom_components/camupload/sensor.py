@@ -18,6 +18,9 @@ from .entity import ReceiverCameraEntity
 from .receiver_hub import ReceiverCamera, ReceiverHub
 from .runtime import CamuploadConfigEntry, receiver_hub
 
+# Push entities: Home Assistant never polls them.
+PARALLEL_UPDATES = 0
+
 
 @dataclass(frozen=True, kw_only=True)
 class FeedSensorDescription(SensorEntityDescription):
