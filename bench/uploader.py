@@ -12,9 +12,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "uploader")]
+sys.path[:0] = [str(ROOT)]
 
-from servers import vsftpd  # noqa: E402
+from tests.uploader.servers import vsftpd  # noqa: E402
 
 from custom_components.camupload.uploader.model import OutgoingFile, RemoteFile  # noqa: E402
 from custom_components.camupload.uploader.sender import open_sender  # noqa: E402
