@@ -2,7 +2,6 @@
 
 import pytest
 from homeassistant.config_entries import SOURCE_USER, ConfigEntry, ConfigEntryState
-from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 
@@ -10,11 +9,9 @@ from custom_components.camupload.const import (
     CONF_ENTRY_KIND,
     CONF_FTP_PORT,
     CONF_LISTEN_ADDRESS,
-    CONF_PASSIVE,
-    CONF_PROTOCOL,
     DOMAIN,
 )
-from custom_components.camupload.runtime import ServerRuntimeData, receiver_hub
+from custom_components.camupload.runtime import receiver_hub
 from tests.conftest import free_port
 
 pytestmark = pytest.mark.enable_socket
@@ -78,52 +75,3 @@ async def test_second_receiver_is_refused(hass: HomeAssistant) -> None:
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
-
-
-async def test_server_entry_loads_and_unloads(hass: HomeAssistant) -> None:
-    """The menu's server branch creates an entry with the protocol's default port."""
-    flow_id = await _start(hass, "server")
-    result = await hass.config_entries.flow.async_configure(
-        flow_id,
-        {
-            CONF_PROTOCOL: "ftp",
-            CONF_HOST: " ftp.example.test ",
-            CONF_USERNAME: "cam",
-            CONF_PASSWORD: "secret",
-            CONF_PASSIVE: True,
-        },
-    )
-    await hass.async_block_till_done()
-
-    assert result["type"] is FlowResultType.CREATE_ENTRY
-    entry = result["result"]
-    assert entry.title == "cam@ftp.example.test"
-    assert entry.data[CONF_HOST] == "ftp.example.test"
-    assert entry.data[CONF_PORT] == 21
-    assert entry.state is ConfigEntryState.LOADED
-    assert isinstance(entry.runtime_data, ServerRuntimeData)
-    assert entry.runtime_data.port == 21
-
-    assert await hass.config_entries.async_unload(entry.entry_id)
-    assert _state(entry) is ConfigEntryState.NOT_LOADED
-
-
-async def test_same_server_twice_is_refused(hass: HomeAssistant) -> None:
-    """The same protocol, user, host and port cannot be added twice."""
-    answers = {
-        CONF_PROTOCOL: "http",
-        CONF_HOST: "example.test",
-        CONF_PORT: 8080,
-        CONF_USERNAME: "",
-        CONF_PASSWORD: "",
-        CONF_PASSIVE: True,
-    }
-    flow_id = await _start(hass, "server")
-    first = await hass.config_entries.flow.async_configure(flow_id, answers)
-    assert first["type"] is FlowResultType.CREATE_ENTRY
-    assert first["title"] == "example.test"
-
-    flow_id = await _start(hass, "server")
-    second = await hass.config_entries.flow.async_configure(flow_id, answers)
-    assert second["type"] is FlowResultType.ABORT
-    assert second["reason"] == "already_configured"

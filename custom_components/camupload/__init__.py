@@ -1,29 +1,32 @@
 """Camera Upload: upload camera images to servers, and receive images that cameras push."""
 
-from homeassistant.const import CONF_HOST, CONF_PORT, Platform
+from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.typing import ConfigType
 
 from .archive_setup import archive_writer
-from .const import CONF_ENTRY_KIND, CONF_PROTOCOL, DOMAIN, EntryKind, Protocol
+from .const import CONF_ENTRY_KIND, DOMAIN, EntryKind
 from .receiver_hub import ReceiverHub
 from .receiver_views import PhotoUploadView, StreamUploadView
 from .runtime import CamuploadConfigEntry, ReceiverRuntimeData, ServerRuntimeData
+from .services import async_setup_services
+from .uploader_hub import UploaderHub
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 PLATFORMS: dict[EntryKind, list[Platform]] = {
     EntryKind.RECEIVER: [Platform.BINARY_SENSOR, Platform.CAMERA, Platform.SENSOR],
-    EntryKind.SERVER: [],
+    EntryKind.SERVER: [Platform.BINARY_SENSOR, Platform.BUTTON, Platform.SENSOR, Platform.SWITCH],
 }
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register what lives as long as Home Assistant: the receiver's HTTP upload paths."""
+    """Register what lives as long as Home Assistant: HTTP upload paths and actions."""
     del config
     hass.http.register_view(PhotoUploadView(hass))
     hass.http.register_view(StreamUploadView(hass))
+    async_setup_services(hass)
     return True
 
 
@@ -36,11 +39,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: CamuploadConfigEntry) ->
         entry.runtime_data = ReceiverRuntimeData(hub=hub)
         entry.async_on_unload(hub.async_stop)
     else:
-        entry.runtime_data = ServerRuntimeData(
-            protocol=Protocol(entry.data[CONF_PROTOCOL]),
-            host=entry.data[CONF_HOST],
-            port=entry.data[CONF_PORT],
-        )
+        uploader = UploaderHub(hass, entry)
+        await uploader.async_start()
+        entry.runtime_data = ServerRuntimeData(hub=uploader)
+        entry.async_on_unload(uploader.async_stop)
     # Options and cameras (subentries) take effect through a reload.
     entry.async_on_unload(entry.add_update_listener(_async_reload))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS[kind])

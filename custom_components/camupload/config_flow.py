@@ -2,54 +2,28 @@
 
 from typing import Any
 
-import voluptuous as vol
 from homeassistant.config_entries import (
     ConfigEntry,
     ConfigEntryState,
-    ConfigFlow,
     ConfigFlowResult,
     ConfigSubentryFlow,
     OptionsFlow,
 )
-from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT, CONF_USERNAME
 from homeassistant.core import callback
-from homeassistant.helpers import selector
 
 from . import receiver_options
 from .camera_subentry import CameraSubentryFlow
 from .const import (
     CONF_ENTRY_KIND,
-    CONF_PASSIVE,
-    CONF_PROTOCOL,
-    DEFAULT_PORTS,
     DOMAIN,
     RECEIVER_UNIQUE_ID,
     SUBENTRY_CAMERA,
+    SUBENTRY_PROFILE,
     EntryKind,
-    Protocol,
 )
+from .profile_subentry import ProfileSubentryFlow
 from .runtime import receiver_hub
-
-PORT_SELECTOR = selector.NumberSelector(
-    selector.NumberSelectorConfig(min=1, max=65535, mode=selector.NumberSelectorMode.BOX)
-)
-
-SERVER_SCHEMA = vol.Schema(
-    {
-        vol.Required(CONF_PROTOCOL, default=Protocol.FTP): selector.SelectSelector(
-            selector.SelectSelectorConfig(
-                options=[p.value for p in Protocol], translation_key=CONF_PROTOCOL
-            )
-        ),
-        vol.Required(CONF_HOST): selector.TextSelector(),
-        vol.Optional(CONF_PORT): PORT_SELECTOR,
-        vol.Optional(CONF_USERNAME, default=""): selector.TextSelector(),
-        vol.Optional(CONF_PASSWORD, default=""): selector.TextSelector(
-            selector.TextSelectorConfig(type=selector.TextSelectorType.PASSWORD)
-        ),
-        vol.Required(CONF_PASSIVE, default=True): selector.BooleanSelector(),
-    }
-)
+from .server_flow import ServerFlow
 
 
 def _receiver_ports(entry: ConfigEntry) -> set[int]:
@@ -59,7 +33,7 @@ def _receiver_ports(entry: ConfigEntry) -> set[int]:
     return hub.bound_ports()
 
 
-class CamuploadConfigFlow(ConfigFlow, domain=DOMAIN):
+class CamuploadConfigFlow(ServerFlow, domain=DOMAIN):
     """Adds an "Upload receiver" or an "Upload server"."""
 
     VERSION = 1
@@ -69,10 +43,10 @@ class CamuploadConfigFlow(ConfigFlow, domain=DOMAIN):
     def async_get_supported_subentry_types(
         cls, config_entry: ConfigEntry
     ) -> dict[str, type[ConfigSubentryFlow]]:
-        """Cameras belong to the receiver."""
+        """Cameras belong to the receiver, upload profiles to a server."""
         if config_entry.data.get(CONF_ENTRY_KIND) == EntryKind.RECEIVER:
             return {SUBENTRY_CAMERA: CameraSubentryFlow}
-        return {}
+        return {SUBENTRY_PROFILE: ProfileSubentryFlow}
 
     @staticmethod
     @callback
@@ -117,29 +91,6 @@ class CamuploadConfigFlow(ConfigFlow, domain=DOMAIN):
             step_id=EntryKind.RECEIVER,
             data_schema=receiver_options.receiver_schema(current),
             errors=errors,
-        )
-
-    async def async_step_server(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Add a destination server with its global options."""
-        if user_input is None:
-            return self.async_show_form(step_id=EntryKind.SERVER, data_schema=SERVER_SCHEMA)
-        protocol = Protocol(user_input[CONF_PROTOCOL])
-        host = user_input[CONF_HOST].strip()
-        port = int(user_input.get(CONF_PORT) or DEFAULT_PORTS[protocol])
-        username = user_input[CONF_USERNAME]
-        await self.async_set_unique_id(f"{protocol}://{username}@{host}:{port}")
-        self._abort_if_unique_id_configured()
-        return self.async_create_entry(
-            title=f"{username}@{host}" if username else host,
-            data={
-                CONF_ENTRY_KIND: EntryKind.SERVER,
-                CONF_PROTOCOL: protocol,
-                CONF_HOST: host,
-                CONF_PORT: port,
-                CONF_USERNAME: username,
-                CONF_PASSWORD: user_input[CONF_PASSWORD],
-                CONF_PASSIVE: user_input[CONF_PASSIVE],
-            },
         )
 
 

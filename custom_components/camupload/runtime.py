@@ -4,8 +4,8 @@ from dataclasses import dataclass
 
 from homeassistant.config_entries import ConfigEntry
 
-from .const import Protocol
 from .receiver_hub import ReceiverHub
+from .uploader_hub import UploaderHub
 
 
 @dataclass(kw_only=True)
@@ -19,9 +19,7 @@ class ReceiverRuntimeData:
 class ServerRuntimeData:
     """What a loaded "Upload server" entry holds."""
 
-    protocol: Protocol
-    host: str
-    port: int
+    hub: UploaderHub
 
 
 type CamuploadConfigEntry = ConfigEntry[ReceiverRuntimeData | ServerRuntimeData]
@@ -31,3 +29,9 @@ def receiver_hub(entry: CamuploadConfigEntry) -> ReceiverHub | None:
     """The hub of a receiver entry; None for an upload-server entry."""
     runtime = entry.runtime_data
     return runtime.hub if isinstance(runtime, ReceiverRuntimeData) else None
+
+
+def uploader_hub(entry: CamuploadConfigEntry) -> UploaderHub | None:
+    """The hub of an upload-server entry; None for the receiver."""
+    runtime = entry.runtime_data
+    return runtime.hub if isinstance(runtime, ServerRuntimeData) else None

@@ -15,8 +15,9 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .camera_feed import FRAME_RATE_WINDOW, CameraFeed
 from .entity import ReceiverCameraEntity
+from .profile_entities import add_profile_entities, profile_sensors
 from .receiver_hub import ReceiverCamera, ReceiverHub
-from .runtime import CamuploadConfigEntry, receiver_hub
+from .runtime import CamuploadConfigEntry, receiver_hub, uploader_hub
 
 # Push entities: Home Assistant never polls them.
 PARALLEL_UPDATES = 0
@@ -57,6 +58,8 @@ async def async_setup_entry(
 ) -> None:
     """Add the sensors of every receiver camera."""
     del hass
+    if (uploader := uploader_hub(entry)) is not None:
+        add_profile_entities(uploader, async_add_entities, profile_sensors)
     if (hub := receiver_hub(entry)) is None:
         return
     for camera in hub.cameras.values():

@@ -1,0 +1,207 @@
+"""Entities of one upload profile: its device, buttons, schedule switch, sensors, connectivity."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from homeassistant.components.binary_sensor import BinarySensorDeviceClass, BinarySensorEntity
+from homeassistant.components.button import ButtonEntity
+from homeassistant.components.sensor import SensorDeviceClass, SensorEntity, SensorEntityDescription
+from homeassistant.components.switch import SwitchEntity
+from homeassistant.const import STATE_ON, EntityCategory
+from homeassistant.core import callback
+from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.entity import Entity
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.restore_state import RestoreEntity
+
+from .const import DOMAIN
+from .profile_runner import ProfileRunner
+from .uploader_hub import UploaderHub
+
+
+class ProfileEntity(Entity):
+    """An entity of one profile's device, written when the profile's status changes."""
+
+    _attr_has_entity_name = True
+    _attr_should_poll = False
+
+    def __init__(self, runner: ProfileRunner, key: str) -> None:
+        """Belong to runner's device; key tells the device's entities apart."""
+        super().__init__()
+        self.runner = runner
+        self._attr_translation_key = key
+        self._attr_unique_id = f"{runner.subentry_id}_{key}"
+        self._attr_device_info = DeviceInfo(
+            identifiers={(DOMAIN, runner.subentry_id)},
+            name=runner.name,
+            manufacturer="camupload",
+            model="Upload profile",
+        )
+
+    async def async_added_to_hass(self) -> None:
+        """Follow the profile's status until removed."""
+        await super().async_added_to_hass()
+        self.async_on_remove(self.runner.add_listener(self.async_write_ha_state))
+
+
+def add_profile_entities(
+    hub: UploaderHub,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    build: Callable[[ProfileRunner], list[Entity]],
+) -> None:
+    """Add what build makes for each profile, on the profile's subentry."""
+    for runner in hub.runners.values():
+        async_add_entities(build(runner), config_subentry_id=runner.subentry_id)
+
+
+class UploadNowButton(ProfileEntity, ButtonEntity):
+    """Uploads the profile's current image."""
+
+    def __init__(self, runner: ProfileRunner) -> None:
+        """Press to upload."""
+        super().__init__(runner, "upload_now")
+
+    async def async_press(self) -> None:
+        """Upload now; failures are raised to the caller."""
+        await self.runner.async_upload()
+
+
+class NetworkTestButton(ProfileEntity, ButtonEntity):
+    """Runs the network test and logs each step."""
+
+    _attr_entity_category = EntityCategory.DIAGNOSTIC
+
+    def __init__(self, runner: ProfileRunner) -> None:
+        """Press to test."""
+        super().__init__(runner, "network_test")
+
+    async def async_press(self) -> None:
+        """Run the test; a failed step becomes the profile's last error."""
+        log = await self.runner.async_network_test()
+        if (failed := log.failed_step) is not None:
+            self.runner.status.last_error = f"{failed.name}: {failed.detail}"
+            self.async_write_ha_state()
+
+
+class ScheduleSwitch(ProfileEntity, SwitchEntity, RestoreEntity):
+    """While on, the profile uploads on its schedule (the MOBOTIX time task)."""
+
+    def __init__(self, runner: ProfileRunner) -> None:
+        """Control runner's schedule."""
+        super().__init__(runner, "scheduled_uploads")
+
+    async def async_added_to_hass(self) -> None:
+        """Come back as the switch was before the restart."""
+        await super().async_added_to_hass()
+        last = await self.async_get_last_state()
+        if last is not None and last.state == STATE_ON:
+            self.runner.set_scheduled(enabled=True)
+        self.async_on_remove(lambda: self.runner.set_scheduled(enabled=False))
+
+    @property
+    def is_on(self) -> bool:
+        """Whether the schedule runs."""
+        return self.runner.scheduled
+
+    async def async_turn_on(self, **kwargs: object) -> None:
+        """Start the schedule."""
+        del kwargs
+        self.runner.set_scheduled(enabled=True)
+        self.async_write_ha_state()
+
+    async def async_turn_off(self, **kwargs: object) -> None:
+        """Stop the schedule."""
+        del kwargs
+        self.runner.set_scheduled(enabled=False)
+        self.async_write_ha_state()
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProfileSensorDescription(SensorEntityDescription):
+    """A value read off a profile's runner."""
+
+    value_fn: Callable[[ProfileRunner], datetime | str | int | None]
+
+
+PROFILE_SENSORS: tuple[ProfileSensorDescription, ...] = (
+    ProfileSensorDescription(
+        key="last_profile_upload",
+        translation_key="last_profile_upload",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=lambda runner: runner.status.last_upload,
+    ),
+    ProfileSensorDescription(
+        key="last_destination",
+        translation_key="last_destination",
+        value_fn=lambda runner: runner.status.last_destination,
+    ),
+    ProfileSensorDescription(
+        key="last_error",
+        translation_key="last_error",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda runner: (runner.status.last_error or "")[:255] or None,
+    ),
+    ProfileSensorDescription(
+        key="uploads_today",
+        translation_key="uploads_today",
+        native_unit_of_measurement="uploads",
+        value_fn=lambda runner: runner.status.uploads_today,
+    ),
+    ProfileSensorDescription(
+        key="queued_uploads",
+        translation_key="queued_uploads",
+        native_unit_of_measurement="files",
+        value_fn=lambda runner: runner.queued,
+    ),
+)
+
+
+class ProfileSensor(ProfileEntity, SensorEntity):
+    """One value of a profile's status."""
+
+    entity_description: ProfileSensorDescription
+
+    def __init__(self, runner: ProfileRunner, description: ProfileSensorDescription) -> None:
+        """Describe one value of runner's status."""
+        super().__init__(runner, description.key)
+        self.entity_description = description
+
+    @property
+    def native_value(self) -> datetime | str | int | None:
+        """The value now."""
+        return self.entity_description.value_fn(self.runner)
+
+
+class StreamingConnectivity(ProfileEntity, BinarySensorEntity):
+    """On while the profile's streaming FTP connection is open (it closes after idling)."""
+
+    _attr_device_class = BinarySensorDeviceClass.CONNECTIVITY
+    _attr_should_poll = True  # the connection closes by itself when idle
+
+    def __init__(self, runner: ProfileRunner) -> None:
+        """Watch runner's streaming connection."""
+        super().__init__(runner, "streaming_connection")
+
+    @property
+    def is_on(self) -> bool:
+        """Whether the connection is open now."""
+        return self.runner.connected
+
+
+@callback
+def profile_buttons(runner: ProfileRunner) -> list[Entity]:
+    """A profile's buttons."""
+    return [UploadNowButton(runner), NetworkTestButton(runner)]
+
+
+@callback
+def profile_sensors(runner: ProfileRunner) -> list[Entity]:
+    """A profile's sensors."""
+    return [ProfileSensor(runner, description) for description in PROFILE_SENSORS]
+
+
+@callback
+def profile_binary_sensors(runner: ProfileRunner) -> list[Entity]:
+    """A streaming profile's connectivity sensor."""
+    return [StreamingConnectivity(runner)] if runner.streaming else []

@@ -1,0 +1,108 @@
+"""Upload server entries, profile subentries and a test camera for the uploader's HA tests."""
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from homeassistant.components.camera import Camera
+from homeassistant.config_entries import ConfigSubentryData
+from homeassistant.core import HomeAssistant
+from homeassistant.setup import async_setup_component
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    setup_test_component_platform,
+)
+
+from custom_components.camupload.const import (
+    CONF_CAMERA,
+    CONF_PROFILE_NUMBER,
+    DOMAIN,
+    SUBENTRY_PROFILE,
+)
+from custom_components.camupload.server_flow import server_data, server_unique_id
+from custom_components.camupload.upload_settings import PROFILE_DEFAULTS
+from tests.receiver.sample_jpegs import make_jpeg
+from tests.uploader.servers import FtpServer, vsftpd
+
+TEST_CAMERA = "camera.yard"
+
+
+class FrameCamera(Camera):
+    """A camera whose every image is a new, different JPEG; it remembers what it gave."""
+
+    _attr_name = "Yard"
+    _attr_unique_id = "yard"
+
+    def __init__(self) -> None:
+        """Start at frame 0."""
+        super().__init__()
+        self.given: list[bytes] = []
+
+    async def async_camera_image(
+        self, width: int | None = None, height: int | None = None
+    ) -> bytes | None:
+        """The next frame."""
+        del width, height
+        jpeg = make_jpeg(len(self.given) + 1)
+        self.given.append(jpeg)
+        return jpeg
+
+
+async def setup_camera(hass: HomeAssistant) -> FrameCamera:
+    """Add camera.yard to Home Assistant."""
+    camera = FrameCamera()
+    setup_test_component_platform(hass, "camera", [camera])
+    assert await async_setup_component(hass, "camera", {"camera": {"platform": "test"}})
+    await hass.async_block_till_done()
+    return camera
+
+
+def profile_subentry(name: str = "Yard", number: int = 1, **data: Any) -> ConfigSubentryData:  # noqa: ANN401
+    """A profile subentry as the subentry flow stores it."""
+    return ConfigSubentryData(
+        data={**PROFILE_DEFAULTS, CONF_CAMERA: TEST_CAMERA, CONF_PROFILE_NUMBER: number, **data},
+        subentry_type=SUBENTRY_PROFILE,
+        title=name,
+        unique_id=None,
+    )
+
+
+def server_entry(
+    server: dict[str, Any], *profiles: ConfigSubentryData
+) -> MockConfigEntry:
+    """An upload server entry (form answers in `server`) with profiles."""
+    data = server_data(server)
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title="Upload server",
+        unique_id=server_unique_id(data),
+        data=data,
+        subentries_data=list(profiles),
+    )
+
+
+def ftp_answers(server: FtpServer, **overrides: Any) -> dict[str, Any]:  # noqa: ANN401
+    """Form answers for an FTP server on loopback."""
+    return {
+        "protocol": "ftp",
+        "host": "127.0.0.1",
+        "port": server.port,
+        "username": server.username,
+        "password": server.password,
+        "passive": True,
+        "verify_tls": True,
+        "http_path": "",
+        **overrides,
+    }
+
+
+@pytest.fixture
+def vsftpd_server(tmp_path: Path) -> Iterator[FtpServer]:
+    """A vsftpd on a free port: anonymous login, uploads below incoming/."""
+    server = vsftpd(tmp_path)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

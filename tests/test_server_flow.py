@@ -1,0 +1,207 @@
+"""The "Upload server" flow against real servers on loopback: add, reconfigure, reauthenticate."""
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from aiohttp import BasicAuth, web
+from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
+from homeassistant.const import CONF_PASSWORD, CONF_PORT
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.camupload.const import CONF_HTTP_PATH, DOMAIN
+from custom_components.camupload.runtime import uploader_hub
+from tests.conftest import free_port
+from tests.profile_setup import ftp_answers, server_entry, vsftpd_server
+from tests.uploader.servers import BAD_PASSWORD, FtpServer
+
+__all__ = ["vsftpd_server"]
+
+pytestmark = pytest.mark.enable_socket
+
+HTTP_USER = "cam"
+HTTP_PASSWORD = "pw"
+
+
+@pytest.fixture(autouse=True)
+def _loopback(socket_enabled: None) -> None:
+    del socket_enabled
+
+
+@pytest.fixture
+async def http_server() -> AsyncIterator[int]:
+    """A real HTTP server: /photo/cam wants Basic auth, /deny answers 403, others 404."""
+
+    async def photo(request: web.Request) -> web.Response:
+        auth = request.headers.get("Authorization", "")
+        if auth != BasicAuth(HTTP_USER, HTTP_PASSWORD).encode():
+            return web.Response(status=401, text="who are you")
+        await request.read()
+        return web.Response(text="stored")
+
+    async def deny(request: web.Request) -> web.Response:
+        await request.read()
+        return web.Response(status=403, text="read only")
+
+    app = web.Application()
+    app.router.add_post(f"/photo/{HTTP_USER}", photo)
+    app.router.add_post("/deny", deny)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    site = web.TCPSite(runner, "127.0.0.1", port)
+    await site.start()
+    try:
+        yield port
+    finally:
+        await runner.cleanup()
+
+
+async def _server_form(hass: HomeAssistant) -> str:
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "server"}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "server"
+    return str(result["flow_id"])
+
+
+async def test_ftp_server_errors_recover_to_an_entry(
+    hass: HomeAssistant, vsftpd_server: FtpServer
+) -> None:
+    """Nothing listening, then a refused password, then the right login creates the entry."""
+    flow_id = await _server_form(hass)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, ftp_answers(vsftpd_server, port=free_port())
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "cannot_connect"}
+    assert result["description_placeholders"]["error"]
+
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, ftp_answers(vsftpd_server, password=BAD_PASSWORD)
+    )
+    assert result["errors"] == {"base": "invalid_auth"}
+
+    result = await hass.config_entries.flow.async_configure(flow_id, ftp_answers(vsftpd_server))
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    entry = result["result"]
+    assert entry.title == "anonymous@127.0.0.1"
+    assert entry.data[CONF_PORT] == vsftpd_server.port
+    assert entry.state is ConfigEntryState.LOADED
+    hub = uploader_hub(entry)
+    assert hub is not None
+    assert hub.destination.host == "127.0.0.1"
+    assert await hass.config_entries.async_unload(entry.entry_id)
+
+    # The same server cannot be added twice.
+    flow_id = await _server_form(hass)
+    result = await hass.config_entries.flow.async_configure(flow_id, ftp_answers(vsftpd_server))
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+
+
+def _http_answers(port: int, **overrides: Any) -> dict[str, Any]:  # noqa: ANN401
+    return {
+        "protocol": "http",
+        "host": "127.0.0.1",
+        "port": port,
+        "username": HTTP_USER,
+        "password": HTTP_PASSWORD,
+        "passive": True,
+        "verify_tls": True,
+        "http_path": "",
+        **overrides,
+    }
+
+
+async def test_http_server_errors_recover_to_an_entry(
+    hass: HomeAssistant, http_server: int
+) -> None:
+    """401, 403 and 404 each have their own error; the right path and password succeed."""
+    flow_id = await _server_form(hass)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, _http_answers(http_server, password="wrong")
+    )
+    assert result["errors"] == {"base": "invalid_auth"}
+    assert "who are you" in result["description_placeholders"]["error"]
+
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, _http_answers(http_server, http_path="/deny")
+    )
+    assert result["errors"] == {"base": "permission_denied"}
+
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, _http_answers(http_server, http_path="/nowhere")
+    )
+    assert result["errors"] == {"base": "protocol_error"}
+
+    result = await hass.config_entries.flow.async_configure(flow_id, _http_answers(http_server))
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_HTTP_PATH] == ""
+    assert result["title"] == f"{HTTP_USER}@127.0.0.1"
+
+
+async def test_reconfigure_checks_the_login_and_keeps_the_password(
+    hass: HomeAssistant, vsftpd_server: FtpServer
+) -> None:
+    """A wrong port is refused; an empty password keeps the stored one."""
+    entry = server_entry(ftp_answers(vsftpd_server))
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+    result = await entry.start_reconfigure_flow(hass)
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "reconfigure"
+
+    answers = ftp_answers(vsftpd_server, password="", port=free_port())
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], answers)
+    assert result["errors"] == {"base": "cannot_connect"}
+
+    answers = ftp_answers(vsftpd_server, password="", passive=False)
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], answers)
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.data[CONF_PASSWORD] == vsftpd_server.password
+    assert entry.data["passive"] is False
+    assert entry.state is ConfigEntryState.LOADED
+
+
+async def test_receiver_is_not_reconfigured_here(hass: HomeAssistant) -> None:
+    """The receiver has options instead of a reconfigure step."""
+    entry = MockConfigEntry(domain=DOMAIN, data={"entry_kind": "receiver"}, unique_id="receiver")
+    entry.add_to_hass(hass)
+    result = await entry.start_reconfigure_flow(hass)
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "use_options"
+
+
+async def test_reauth_wrong_then_right_password(
+    hass: HomeAssistant, vsftpd_server: FtpServer
+) -> None:
+    """A refused password keeps the form open with invalid_auth; the right one is saved."""
+    entry = server_entry(ftp_answers(vsftpd_server, password=BAD_PASSWORD))
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+    result = await entry.start_reauth_flow(hass)
+    assert result["step_id"] == "reauth_confirm"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_PASSWORD: BAD_PASSWORD}
+    )
+    assert result["errors"] == {"base": "invalid_auth"}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_PASSWORD: vsftpd_server.password}
+    )
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reauth_successful"
+    assert entry.data[CONF_PASSWORD] == vsftpd_server.password
