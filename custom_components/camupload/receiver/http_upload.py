@@ -51,6 +51,12 @@ def _text(status: int, message: str, headers: dict[str, str] | None = None) -> w
     return web.Response(status=status, text=message + "\n", headers=headers)
 
 
+def _closing(response: web.Response) -> web.Response:
+    """Close the connection after this response instead of draining an unwanted body."""
+    response.force_close()
+    return response
+
+
 class HttpUploadHandlers:
     """Request handlers that any aiohttp application (Home Assistant's too) can call."""
 
@@ -92,7 +98,7 @@ class HttpUploadHandlers:
         except _RefusedError as refused:
             return refused.response
         except TimeoutError:
-            return _text(408, f"stream stalled after {frames} frames")
+            return _closing(_text(408, f"stream stalled after {frames} frames"))
         dropped = splitter.frames_dropped + (1 if splitter.in_frame else 0)
         return _text(200, f"{frames} frames received, {dropped} dropped")
 
@@ -127,10 +133,9 @@ class HttpUploadHandlers:
             stats.connection_closed(username)
 
     def _too_large(self) -> _RefusedError:
-        response = _text(413, f"upload larger than {self._config.max_upload_size} bytes")
-        # The rest of the body is not wanted: close instead of draining it.
-        response.force_close()
-        return _RefusedError(response)
+        return _RefusedError(
+            _closing(_text(413, f"upload larger than {self._config.max_upload_size} bytes"))
+        )
 
     async def _read_photo(self, request: web.Request) -> bytes:
         """Read the photo within the limits; _RefusedError when it cannot be accepted."""
@@ -143,7 +148,7 @@ class HttpUploadHandlers:
             else:
                 body = await self._read_body(request.content)
         except TimeoutError as err:
-            raise _RefusedError(_text(408, "upload stalled")) from err
+            raise _RefusedError(_closing(_text(408, "upload stalled"))) from err
         if not is_complete_jpeg(body):
             raise _RefusedError(_text(400, "body is not a complete JPEG image (FFD8 ... FFD9)"))
         return body

@@ -95,7 +95,8 @@ class Receiver:
         app = web.Application()
         self.http.add_routes(app)
         sock = _bind(self.config.host, port)
-        runner = web.AppRunner(app, handle_signals=False, access_log=None)
+        # No lingering reads of refused bodies: stalled or oversized uploads are just closed.
+        runner = web.AppRunner(app, handle_signals=False, access_log=None, lingering_time=0)
         await runner.setup()
         self._http_runner = runner
         try:
