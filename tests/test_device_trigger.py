@@ -2,7 +2,6 @@
 
 import pytest
 from aiohttp import BasicAuth
-from homeassistant.components import automation
 from homeassistant.components.device_automation import DeviceAutomationType
 from homeassistant.core import HomeAssistant, ServiceCall
 from homeassistant.helpers import device_registry as dr
@@ -46,9 +45,9 @@ async def test_image_received_trigger_runs_an_automation(
     calls: list[ServiceCall] = async_mock_service(hass, "test", "automation")
     assert await async_setup_component(
         hass,
-        automation.DOMAIN,
+        "automation",
         {
-            automation.DOMAIN: {
+            "automation": {
                 "trigger": {**ours[0], "platform": "device"},
                 "action": {
                     "service": "test.automation",
