@@ -14,10 +14,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT)]
 
-from tests.uploader.servers import vsftpd  # noqa: E402
-
 from custom_components.camupload.uploader.model import OutgoingFile, RemoteFile  # noqa: E402
 from custom_components.camupload.uploader.sender import open_sender  # noqa: E402
+from tests.uploader.servers import vsftpd  # noqa: E402
 
 FILE_SIZE = 100 * 1024
 DEFAULT_COUNT = 100

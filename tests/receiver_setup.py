@@ -1,9 +1,10 @@
 """Builds receiver config entries for the Home Assistant tests of the receiver."""
 
-from typing import Any
+import asyncio
 
 from homeassistant.config_entries import ConfigSubentryData
 from homeassistant.const import CONF_PASSWORD, CONF_USERNAME
+from homeassistant.core import Event, HomeAssistant, callback
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.camupload.const import (
@@ -11,6 +12,7 @@ from custom_components.camupload.const import (
     CONF_FTP_PORT,
     CONF_LISTEN_ADDRESS,
     DOMAIN,
+    EVENT_IMAGE_RECEIVED,
     RECEIVER_DEFAULTS,
     RECEIVER_UNIQUE_ID,
     SUBENTRY_CAMERA,
@@ -31,7 +33,7 @@ def camera_subentry(name: str, username: str, password: str) -> ConfigSubentryDa
     )
 
 
-def receiver_entry(ftp_port: int, **options: Any) -> MockConfigEntry:
+def receiver_entry(ftp_port: int, **options: object) -> MockConfigEntry:
     """A receiver on 127.0.0.1 with one camera, "Front door"."""
     return MockConfigEntry(
         domain=DOMAIN,
@@ -46,3 +48,17 @@ def receiver_entry(ftp_port: int, **options: Any) -> MockConfigEntry:
         },
         subentries_data=[camera_subentry("Front door", USERNAME, PASSWORD)],
     )
+
+
+def next_image(hass: HomeAssistant) -> "asyncio.Future[Event]":
+    """A future for the next image event; create it before the upload that should fire it."""
+    future: asyncio.Future[Event] = hass.loop.create_future()
+
+    @callback
+    def _received(event: Event) -> None:
+        if not future.done():
+            future.set_result(event)
+        remove()
+
+    remove = hass.bus.async_listen(EVENT_IMAGE_RECEIVED, _received)
+    return future

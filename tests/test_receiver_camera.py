@@ -8,14 +8,11 @@ import pytest
 from homeassistant.components.camera import async_get_image
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
-from pytest_homeassistant_custom_component.common import async_capture_events
-from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.camupload.const import EVENT_IMAGE_RECEIVED
 from custom_components.camupload.placeholder import placeholder_jpeg
 from tests.conftest import free_port
 from tests.receiver.sample_jpegs import make_jpeg
-from tests.receiver_setup import CAMERA_ENTITY, PASSWORD, USERNAME, receiver_entry
+from tests.receiver_setup import CAMERA_ENTITY, PASSWORD, USERNAME, next_image, receiver_entry
 
 pytestmark = pytest.mark.enable_socket
 
@@ -37,7 +34,7 @@ async def test_ftp_upload_reaches_the_camera_entity(hass: HomeAssistant) -> None
     before = await async_get_image(hass, CAMERA_ENTITY)
     assert before.content == placeholder_jpeg()
 
-    events = async_capture_events(hass, EVENT_IMAGE_RECEIVED)
+    arrived = next_image(hass)
     jpeg = make_jpeg(7)
 
     def upload() -> None:
@@ -49,15 +46,14 @@ async def test_ftp_upload_reaches_the_camera_entity(hass: HomeAssistant) -> None
 
     await hass.async_add_executor_job(upload)
     async with asyncio.timeout(10):
-        while not events:
-            await asyncio.sleep(0.05)
+        event = await arrived
 
     image = await async_get_image(hass, CAMERA_ENTITY)
     assert image.content == jpeg
-    assert events[0].data["source"] == "ftp"
-    assert events[0].data["file_name"] == "snapshot.jpg"
-    assert events[0].data["size"] == len(jpeg)
-    assert events[0].data["entity_id"] == CAMERA_ENTITY
+    assert event.data["source"] == "ftp"
+    assert event.data["file_name"] == "snapshot.jpg"
+    assert event.data["size"] == len(jpeg)
+    assert event.data["entity_id"] == CAMERA_ENTITY
     state = hass.states.get(CAMERA_ENTITY)
     assert state is not None
     assert state.state == "streaming"

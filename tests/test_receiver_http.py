@@ -16,7 +16,7 @@ from custom_components.camupload.const import CONF_HTTP_ON_HA, DOMAIN
 from custom_components.camupload.receiver_hub import wrong_password_issue_id
 from tests.conftest import free_port
 from tests.receiver.sample_jpegs import make_jpeg
-from tests.receiver_setup import CAMERA_ENTITY, PASSWORD, USERNAME, receiver_entry
+from tests.receiver_setup import CAMERA_ENTITY, PASSWORD, USERNAME, next_image, receiver_entry
 
 pytestmark = pytest.mark.enable_socket
 
@@ -48,12 +48,6 @@ async def _run(*argv: str) -> subprocess.CompletedProcess[bytes]:
     return subprocess.CompletedProcess(argv, process.returncode, stdout, stderr)
 
 
-async def _wait_for_image(hass: HomeAssistant, expected: bytes) -> None:
-    async with asyncio.timeout(10):
-        while (await async_get_image(hass, CAMERA_ENTITY)).content != expected:
-            await asyncio.sleep(0.05)
-
-
 async def test_curl_photo_upload(
     hass: HomeAssistant, hass_client_no_auth: ClientSessionGenerator, tmp_path: Path
 ) -> None:
@@ -64,6 +58,7 @@ async def test_curl_photo_upload(
     jpeg = make_jpeg(3)
     image.write_bytes(jpeg)
     url = base.replace("http://", f"http://{USERNAME}:{PASSWORD}@") + f"/photo/{USERNAME}"
+    arrived = next_image(hass)
 
     result = await _run(
         "curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "-T", str(image),
@@ -71,18 +66,21 @@ async def test_curl_photo_upload(
     )  # fmt: skip
 
     assert result.stdout == b"200"
-    await _wait_for_image(hass, jpeg)
+    async with asyncio.timeout(10):
+        await arrived
+    assert (await async_get_image(hass, CAMERA_ENTITY)).content == jpeg
 
 
 async def test_wget_without_auth_no_challenge(
     hass: HomeAssistant, hass_client_no_auth: ClientSessionGenerator, tmp_path: Path
 ) -> None:
-    """wget answers the Basic challenge, so it works without --auth-no-challenge."""
+    """Wget answers the Basic challenge, so it works without --auth-no-challenge."""
     await _setup(hass)
     base = await _base_url(hass_client_no_auth)
     image = tmp_path / "snap.jpg"
     jpeg = make_jpeg(4)
     image.write_bytes(jpeg)
+    arrived = next_image(hass)
 
     result = await _run(
         "wget", "-q", "-O", "/dev/null", f"--user={USERNAME}", f"--password={PASSWORD}",
@@ -91,7 +89,9 @@ async def test_wget_without_auth_no_challenge(
     )  # fmt: skip
 
     assert result.returncode == 0, result.stderr
-    await _wait_for_image(hass, jpeg)
+    async with asyncio.timeout(10):
+        await arrived
+    assert (await async_get_image(hass, CAMERA_ENTITY)).content == jpeg
 
 
 async def test_unknown_camera_and_receiver_not_serving(
@@ -147,7 +147,7 @@ async def test_ffmpeg_mjpeg_push_feeds_the_live_view(
     hass_client_no_auth: ClientSessionGenerator,
     tmp_path: Path,
 ) -> None:
-    """ffmpeg pushes a stream; the camera's live MJPEG view delivers the pushed frames."""
+    """An ffmpeg push a stream; the camera's live MJPEG view delivers the pushed frames."""
     await _setup(hass)
     base = await _base_url(hass_client_no_auth)
     viewer = await hass_client()

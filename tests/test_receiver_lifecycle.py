@@ -20,7 +20,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from custom_components.camupload.const import CONF_FTP_PORT, CONF_HTTP_PORT, CONF_IDLE_AFTER
 from tests.conftest import free_port
 from tests.receiver.sample_jpegs import make_jpeg
-from tests.receiver_setup import CAMERA_ENTITY, PASSWORD, USERNAME, receiver_entry
+from tests.receiver_setup import CAMERA_ENTITY, PASSWORD, USERNAME, next_image, receiver_entry
 
 pytestmark = pytest.mark.enable_socket
 
@@ -47,10 +47,11 @@ def _port_is_free(port: int) -> bool:
 
 
 async def _upload_and_wait(hass: HomeAssistant, port: int, data: bytes) -> None:
+    arrived = next_image(hass)
     await hass.async_add_executor_job(_ftp_upload, port, data)
     async with asyncio.timeout(10):
-        while (await async_get_image(hass, CAMERA_ENTITY)).content != data:
-            await asyncio.sleep(0.05)
+        await arrived
+    assert (await async_get_image(hass, CAMERA_ENTITY)).content == data
 
 
 async def _setup(hass: HomeAssistant, entry: MockConfigEntry) -> None:

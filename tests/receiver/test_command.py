@@ -67,7 +67,7 @@ async def test_command_receives_saves_and_stops_on_sigterm(tmp_path: Path) -> No
         jpeg = make_jpeg(40)
 
         def ftp_upload() -> None:
-            client = ftplib.FTP()  # noqa: S321 - plain FTP is what cameras speak
+            client = ftplib.FTP()
             client.connect("127.0.0.1", ftp_port, timeout=10)
             client.login("cam29", "yaml-pass")
             client.storbinary("STOR snap.jpg", io.BytesIO(jpeg))

@@ -27,7 +27,7 @@ async def run(*command: str) -> tuple[int, str]:
 
 def ftp_login(running: Running) -> ftplib.FTP:
     """An ftplib session logged in as the test camera."""
-    client = ftplib.FTP()  # noqa: S321 - plain FTP is what cameras speak
+    client = ftplib.FTP()
     client.connect("127.0.0.1", running.ftp_port, timeout=10)
     client.login(CAMERA.username, CAMERA.password)
     return client

@@ -18,7 +18,7 @@ from tests.receiver.sample_jpegs import make_jpeg
 
 def connect(port: int) -> ftplib.FTP:
     """A connected, not logged in, ftplib client."""
-    client = ftplib.FTP()  # noqa: S321 - plain FTP is what cameras speak
+    client = ftplib.FTP()
     client.connect("127.0.0.1", port, timeout=10)
     return client
 

@@ -4,6 +4,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from tests.uploader.servers import FtpServer, proftpd, pure_ftpd, vsftpd
 
 

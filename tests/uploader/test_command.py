@@ -5,10 +5,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from tests.uploader.servers import REPO, FtpServer
 
 from custom_components.camupload.uploader.__main__ import main, parse_url
 from custom_components.camupload.uploader.model import Protocol
+from tests.uploader.servers import REPO, FtpServer
 
 MODULE = "custom_components.camupload.uploader"
 

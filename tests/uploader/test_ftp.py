@@ -4,7 +4,6 @@ import asyncio
 import ftplib
 
 import pytest
-from tests.uploader.servers import BAD_PASSWORD, FtpServer, free_port
 
 from custom_components.camupload.uploader.errors import (
     AuthenticationError,
@@ -20,6 +19,7 @@ from custom_components.camupload.uploader.model import (
     RemoteFile,
 )
 from custom_components.camupload.uploader.session import _Progress, deliver, upload_once
+from tests.uploader.servers import BAD_PASSWORD, FtpServer, free_port
 
 DATA = bytes(range(256)) * 400
 
@@ -142,7 +142,7 @@ async def test_rename_that_already_happened_counts_as_done(proftpd_server: FtpSe
     """A retried rename whose target is complete is done, and nothing is deleted."""
     file = outgoing(proftpd_server, "d", temporary_name="t.tmp", delete_before_rename=True)
     # Another connection stored and renamed; only our acknowledgement got lost.
-    ftp = ftplib.FTP()  # noqa: S321  # a real client on loopback
+    ftp = ftplib.FTP()  # a real client on loopback
     ftp.connect("127.0.0.1", proftpd_server.port)
     ftp.login(proftpd_server.username, proftpd_server.password)
     ftp.mkd("d")

@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from PIL import Image
-from tests.uploader.servers import which
 
 from custom_components.camupload.uploader.clip import (
     MAX_CLIP_FRAMES,
@@ -17,6 +16,7 @@ from custom_components.camupload.uploader.clip import (
 )
 from custom_components.camupload.uploader.imaging import apply_image_profile, target_size
 from custom_components.camupload.uploader.model import ClipFormat, ClipOptions, ImageProfile
+from tests.uploader.servers import which
 
 EVENT = datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)
 

@@ -1,9 +1,8 @@
 """The network test log: every step, and the one that failed with the server's words."""
 
-from tests.uploader.servers import BAD_PASSWORD, FtpServer, free_port
-
 from custom_components.camupload.uploader.model import Destination, Protocol
 from custom_components.camupload.uploader.network_test import TEST_FILE_NAME, run_network_test
+from tests.uploader.servers import BAD_PASSWORD, FtpServer, free_port
 
 
 async def test_all_steps_pass(proftpd_server: FtpServer) -> None:

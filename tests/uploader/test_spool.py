@@ -4,12 +4,12 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from tests.uploader.servers import FtpServer
 
 from custom_components.camupload.uploader.dispatcher import Dispatcher
 from custom_components.camupload.uploader.model import OutgoingFile, RemoteFile, UploadResult
 from custom_components.camupload.uploader.sender import open_sender
 from custom_components.camupload.uploader.spool import SpoolEntry, SpoolQueue
+from tests.uploader.servers import FtpServer
 
 
 def numbered(index: int, directory: tuple[str, ...] = ()) -> OutgoingFile:

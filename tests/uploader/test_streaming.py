@@ -3,11 +3,11 @@
 import asyncio
 
 import pytest
-from tests.uploader.servers import FtpServer
 
 from custom_components.camupload.uploader.errors import UploadConnectionError
 from custom_components.camupload.uploader.model import OutgoingFile, RemoteFile
 from custom_components.camupload.uploader.session import StreamingSession
+from tests.uploader.servers import FtpServer
 
 
 def connected(session: StreamingSession) -> bool:
