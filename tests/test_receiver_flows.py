@@ -3,10 +3,12 @@
 import socket
 
 import pytest
+from aiohttp import BasicAuth
 from homeassistant.config_entries import SOURCE_RECONFIGURE, SOURCE_USER, ConfigEntryState
 from homeassistant.const import CONF_PASSWORD, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.camupload.camera_subentry import derive_username
 from custom_components.camupload.const import (
@@ -20,6 +22,7 @@ from custom_components.camupload.const import (
 )
 from custom_components.camupload.receiver_options import parse_port_range
 from tests.conftest import free_port
+from tests.receiver.sample_jpegs import make_jpeg
 from tests.receiver_setup import PASSWORD, USERNAME, receiver_entry
 
 pytestmark = pytest.mark.enable_socket
@@ -71,6 +74,15 @@ async def test_receiver_form_errors_recover(hass: HomeAssistant) -> None:
         flow_id, _answers(**{CONF_LISTEN_ADDRESS: "everywhere"})
     )
     assert result["errors"] == {CONF_LISTEN_ADDRESS: "invalid_address"}
+    # 192.0.2.1 is TEST-NET-1, an address no machine here has: binding to it fails.
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, _answers(**{CONF_LISTEN_ADDRESS: "192.0.2.1", CONF_FTP_PORT: port})
+    )
+    assert result["errors"] == {CONF_LISTEN_ADDRESS: "address_not_available"}
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, _answers(**{CONF_FTP_PORT: port, CONF_PUBLIC_ADDRESS: "fe80::1"})
+    )
+    assert result["errors"] == {CONF_PUBLIC_ADDRESS: "invalid_address"}
 
     result = await hass.config_entries.flow.async_configure(
         flow_id,
@@ -146,7 +158,9 @@ async def test_add_camera_shows_its_login(hass: HomeAssistant) -> None:
     assert hass.states.get("camera.front_door_2") is not None
 
 
-async def test_reconfigure_renames_and_regenerates(hass: HomeAssistant) -> None:
+async def test_reconfigure_renames_and_regenerates(
+    hass: HomeAssistant, hass_client_no_auth: ClientSessionGenerator
+) -> None:
     """Reconfigure keeps the login name, can rename the camera and change its password."""
     entry = receiver_entry(free_port())
     entry.add_to_hass(hass)
@@ -166,12 +180,46 @@ async def test_reconfigure_renames_and_regenerates(hass: HomeAssistant) -> None:
     result = await hass.config_entries.subentries.async_configure(
         result["flow_id"], {"name": "Porch", "regenerate_password": True}
     )
+    assert result["step_id"] == "new_password"
+    new_password = result["description_placeholders"]["password"]  # type: ignore[index]
+    assert new_password != PASSWORD
+    assert entry.subentries[subentry_id].data[CONF_PASSWORD] == PASSWORD  # not yet saved
+    result = await hass.config_entries.subentries.async_configure(result["flow_id"], {})
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
+    await hass.async_block_till_done()
     subentry = entry.subentries[subentry_id]
     assert subentry.title == "Porch"
     assert subentry.data[CONF_USERNAME] == USERNAME
-    assert subentry.data[CONF_PASSWORD] != PASSWORD
+    assert subentry.data[CONF_PASSWORD] == new_password
+
+    # The reloaded receiver takes the new password and refuses the old one.
+    client = await hass_client_no_auth()
+    jpeg = make_jpeg(5)
+    old = await client.post(f"/photo/{USERNAME}", data=jpeg, auth=BasicAuth(USERNAME, PASSWORD))
+    assert old.status == 401
+    new = await client.post(f"/photo/{USERNAME}", data=jpeg, auth=BasicAuth(USERNAME, new_password))
+    assert new.status == 200
+
+
+async def test_rename_keeps_the_password(hass: HomeAssistant) -> None:
+    """Reconfigure without a new password saves at once."""
+    entry = receiver_entry(free_port())
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    subentry_id = next(iter(entry.subentries))
+    result = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, "camera"),
+        context={"source": SOURCE_RECONFIGURE, "subentry_id": subentry_id},
+    )
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {"name": "Gate", "regenerate_password": False}
+    )
+    assert result["reason"] == "reconfigure_successful"
+    await hass.async_block_till_done()
+    assert entry.subentries[subentry_id].title == "Gate"
+    assert entry.subentries[subentry_id].data[CONF_PASSWORD] == PASSWORD
 
 
 def test_usernames_and_port_ranges() -> None:

@@ -1,14 +1,19 @@
 """The receiver entry over time: restarts, reloads, taken ports, quiet cameras, diagnostics."""
 
 import asyncio
+import contextlib
 import ftplib
 import io
 import socket
+from collections.abc import AsyncIterator
 from datetime import timedelta
 
+import aiohttp
 import pytest
+from aiohttp import BasicAuth
 from homeassistant.components.camera import async_get_image
 from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
@@ -18,6 +23,8 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.camupload.const import CONF_FTP_PORT, CONF_HTTP_PORT, CONF_IDLE_AFTER
+from custom_components.camupload.last_frame_store import LastFrameStore
+from custom_components.camupload.receiver_hub import last_frames_folder
 from tests.conftest import free_port
 from tests.receiver.sample_jpegs import make_jpeg
 from tests.receiver_setup import CAMERA_ENTITY, PASSWORD, USERNAME, next_image, receiver_entry
@@ -169,3 +176,61 @@ async def test_diagnostics_redact_passwords(
     assert diagnostics["receiver"]["feeds"][USERNAME]["frames"] == 1
     assert diagnostics["receiver"]["accounts"][USERNAME]["frames"] == 1
     assert entry.options[CONF_FTP_PORT] == port
+
+
+async def test_stopping_home_assistant_keeps_the_last_frame(hass: HomeAssistant) -> None:
+    """Home Assistant does not unload entries when it stops; the frame is written anyway."""
+    port = free_port()
+    entry = receiver_entry(port)
+    await _setup(hass, entry)
+    jpeg = make_jpeg(16)
+    await _upload_and_wait(hass, port, jpeg)
+
+    hass.bus.async_fire(EVENT_HOMEASSISTANT_STOP)
+    await hass.async_block_till_done()
+
+    assert _port_is_free(port)
+    stored = await hass.async_add_executor_job(
+        LastFrameStore(last_frames_folder(hass)).load, next(iter(entry.subentries))
+    )
+    assert stored is not None
+    assert stored.data == jpeg
+
+
+async def test_reload_cuts_a_stream_pushed_to_home_assistant(
+    hass: HomeAssistant, hass_client_no_auth: ClientSessionGenerator
+) -> None:
+    """An open MJPEG push ends with a reload, so the camera reconnects with its current login."""
+    entry = receiver_entry(free_port())
+    await _setup(hass, entry)
+    client = await hass_client_no_auth()
+    hold = asyncio.Event()
+    first_frame = next_image(hass)
+
+    async def body() -> AsyncIterator[bytes]:
+        yield make_jpeg(17)
+        await hold.wait()  # keep the stream open until the test lets go
+        yield make_jpeg(18)
+
+    push = asyncio.create_task(
+        client.post(f"/upload/{USERNAME}", data=body(), auth=BasicAuth(USERNAME, PASSWORD))
+    )
+    async with asyncio.timeout(10):
+        await first_frame  # the push is being served
+
+    old_hub = entry.runtime_data.hub
+    assert len(old_hub._requests) == 1
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    # The old hub's request ended with the reload, while the camera still had more to send.
+    assert not old_hub._requests
+    assert not hold.is_set()
+    hold.set()
+    async with asyncio.timeout(10):
+        with contextlib.suppress(aiohttp.ClientError):
+            await push
+    # The new hub serves the next connection.
+    response = await client.post(
+        f"/photo/{USERNAME}", data=make_jpeg(19), auth=BasicAuth(USERNAME, PASSWORD)
+    )
+    assert response.status == 200

@@ -1,13 +1,16 @@
 """Camera Upload: upload camera images to servers, and receive images that cameras push."""
 
-from homeassistant.const import Platform
+import shutil
+from functools import partial
+
+from homeassistant.const import EVENT_HOMEASSISTANT_STOP, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.typing import ConfigType
 
 from .archive_setup import archive_writer
 from .const import CONF_ENTRY_KIND, DOMAIN, EntryKind
-from .receiver_hub import ReceiverHub
+from .receiver_hub import ReceiverHub, last_frames_folder
 from .receiver_views import PhotoUploadView, StreamUploadView
 from .runtime import CamuploadConfigEntry, ReceiverRuntimeData, ServerRuntimeData
 from .services import async_setup_services
@@ -38,6 +41,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: CamuploadConfigEntry) ->
         await hub.async_start()
         entry.runtime_data = ReceiverRuntimeData(hub=hub)
         entry.async_on_unload(hub.async_stop)
+        # Home Assistant does not unload entries when it stops: keep the last frames then too.
+        entry.async_on_unload(
+            hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, hub.async_handle_shutdown)
+        )
     else:
         uploader = UploaderHub(hass, entry)
         await uploader.async_start()
@@ -47,6 +54,14 @@ async def async_setup_entry(hass: HomeAssistant, entry: CamuploadConfigEntry) ->
     entry.async_on_unload(entry.add_update_listener(_async_reload))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS[kind])
     return True
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: CamuploadConfigEntry) -> None:
+    """Delete what a removed receiver kept on disk (its cameras' last frames)."""
+    if entry.data[CONF_ENTRY_KIND] == EntryKind.RECEIVER:
+        await hass.async_add_executor_job(
+            partial(shutil.rmtree, last_frames_folder(hass), ignore_errors=True)
+        )
 
 
 async def _async_reload(hass: HomeAssistant, entry: CamuploadConfigEntry) -> None:

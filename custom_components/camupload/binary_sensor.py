@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 from homeassistant.components.binary_sensor import BinarySensorDeviceClass, BinarySensorEntity
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import CONF_ONLINE_WINDOW
@@ -47,13 +47,8 @@ class CameraConnectivity(ReceiverCameraEntity, BinarySensorEntity):
     @property
     def is_on(self) -> bool:
         """Whether the last frame is recent enough."""
-        age = self.seconds_since_last_frame()
-        return age is not None and age < self._window.total_seconds()
+        return self.window_left(self._window) is not None
 
-    @callback
-    def async_write_ha_state(self) -> None:
-        """Write, and look again when the camera would go offline."""
-        super().async_write_ha_state()
-        age = self.seconds_since_last_frame()
-        if age is not None and self.is_on:
-            self.recheck_in(self._window - timedelta(seconds=age), self.async_write_ha_state)
+    def state_expires_in(self) -> timedelta | None:
+        """Until the camera goes offline."""
+        return self.window_left(self._window)

@@ -1,11 +1,12 @@
 """Camera entities: one per receiver camera, showing the latest uploaded frame."""
 
+from contextlib import aclosing
 from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
 from homeassistant.components.camera import Camera
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import CONF_IDLE_AFTER
@@ -50,16 +51,11 @@ class UploadCamera(ReceiverCameraEntity, Camera):
     @property
     def is_streaming(self) -> bool:
         """Streaming while frames keep arriving, idle after a quiet period."""
-        age = self.seconds_since_last_frame()
-        return age is not None and age < self._idle_after.total_seconds()
+        return self.window_left(self._idle_after) is not None
 
-    @callback
-    def async_write_ha_state(self) -> None:
-        """Write the state, and look again when the camera would turn idle."""
-        super().async_write_ha_state()
-        age = self.seconds_since_last_frame()
-        if age is not None and self.is_streaming:
-            self.recheck_in(self._idle_after - timedelta(seconds=age), self.async_write_ha_state)
+    def state_expires_in(self) -> timedelta | None:
+        """Until the camera turns idle."""
+        return self.window_left(self._idle_after)
 
     @property
     def extra_state_attributes(self) -> dict[str, Any]:
@@ -91,8 +87,9 @@ class UploadCamera(ReceiverCameraEntity, Camera):
         if self.feed.latest is None:
             await _write_part(response, await self.hass.async_add_executor_job(placeholder_jpeg))
         try:
-            async for frame in self.feed.stream():
-                await _write_part(response, frame.data)
+            async with aclosing(self.feed.stream()) as frames:
+                async for frame in frames:
+                    await _write_part(response, frame.data)
         except ConnectionResetError:
             pass  # the viewer closed the page
         return response

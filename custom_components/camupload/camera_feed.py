@@ -5,7 +5,7 @@ No Home Assistant imports: the hub pushes frames in, entities and the live view 
 
 import asyncio
 from collections import deque
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -34,7 +34,7 @@ class CameraFeed:
         self.latest: LatestFrame | None = None
         self.frames = 0
         self._times: deque[float] = deque(maxlen=MAX_FRAME_TIMES)
-        self._subscribers: set[asyncio.Queue[LatestFrame]] = set()
+        self._subscribers: set[asyncio.Queue[LatestFrame | None]] = set()
         self._listeners: list[Callable[[], None]] = []
 
     def push(self, frame: LatestFrame) -> None:
@@ -66,17 +66,24 @@ class CameraFeed:
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener)
 
-    async def stream(self) -> AsyncIterator[LatestFrame]:
-        """Yield the latest frame now (if any), then each new one as it arrives."""
-        queue: asyncio.Queue[LatestFrame] = asyncio.Queue(maxsize=1)
+    async def stream(self) -> AsyncGenerator[LatestFrame]:
+        """Yield the latest frame now (if any), then each new one, until the feed closes."""
+        queue: asyncio.Queue[LatestFrame | None] = asyncio.Queue(maxsize=1)
         if self.latest is not None:
             queue.put_nowait(self.latest)
         self._subscribers.add(queue)
         try:
-            while True:
-                yield await queue.get()
+            while (frame := await queue.get()) is not None:
+                yield frame
         finally:
             self._subscribers.discard(queue)
+
+    def close(self) -> None:
+        """End every live stream (the receiver is stopping)."""
+        for queue in self._subscribers:
+            if queue.full():
+                queue.get_nowait()
+            queue.put_nowait(None)
 
     @property
     def viewers(self) -> int:

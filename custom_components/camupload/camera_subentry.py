@@ -8,6 +8,7 @@ from homeassistant.components import network
 from homeassistant.config_entries import ConfigSubentry, ConfigSubentryFlow, SubentryFlowResult
 from homeassistant.const import CONF_PASSWORD, CONF_USERNAME
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import selector
 from homeassistant.helpers.network import NoURLAvailableError, get_url
 from homeassistant.util import slugify
@@ -17,6 +18,7 @@ from .const import (
     CONF_FTP_PORT,
     CONF_HTTP_ON_HA,
     CONF_HTTP_PORT,
+    CONF_LISTEN_ADDRESS,
     CONF_PUBLIC_ADDRESS,
     CONF_REGENERATE_PASSWORD,
     PASSWORD_BYTES,
@@ -49,7 +51,7 @@ async def connection_details(
 ) -> dict[str, str]:
     """What the user types into the camera, as description placeholders."""
     options = {**RECEIVER_DEFAULTS, **options}
-    host = options[CONF_PUBLIC_ADDRESS] or await network.async_get_source_ip(hass)
+    host = await _camera_facing_host(hass, options)
     if options[CONF_HTTP_PORT]:
         base = f"http://{host}:{options[CONF_HTTP_PORT]}"
     elif options[CONF_HTTP_ON_HA]:
@@ -78,6 +80,19 @@ async def connection_details(
         "mjpeg_url": push,
         "curl": curl,
     }
+
+
+async def _camera_facing_host(hass: HomeAssistant, options: dict[str, Any]) -> str:
+    """The address a camera should upload to."""
+    if options[CONF_PUBLIC_ADDRESS]:
+        return str(options[CONF_PUBLIC_ADDRESS])
+    listen = str(options[CONF_LISTEN_ADDRESS])
+    if listen not in ("0.0.0.0", "::"):  # noqa: S104 - comparing, not binding
+        return listen
+    try:
+        return await network.async_get_source_ip(hass)
+    except HomeAssistantError:
+        return "HOME_ASSISTANT_ADDRESS"
 
 
 class CameraSubentryFlow(ConfigSubentryFlow):
@@ -148,15 +163,11 @@ class CameraSubentryFlow(ConfigSubentryFlow):
             if not name:
                 errors[CONF_CAMERA_NAME] = "name_required"
             else:
-                password = (
-                    new_password() if user_input[CONF_REGENERATE_PASSWORD] else self._password
-                )
-                return self.async_update_and_abort(
-                    self._get_entry(),
-                    subentry,
-                    title=name,
-                    data={CONF_USERNAME: self._username, CONF_PASSWORD: password},
-                )
+                self._name = name
+                if not user_input[CONF_REGENERATE_PASSWORD]:
+                    return self._save_reconfigured(subentry)
+                self._password = new_password()
+                return await self.async_step_new_password()
         return self.async_show_form(
             step_id="reconfigure",
             data_schema=vol.Schema(
@@ -171,4 +182,24 @@ class CameraSubentryFlow(ConfigSubentryFlow):
             ),
             errors=errors,
             description_placeholders=await self._details(),
+        )
+
+    async def async_step_new_password(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Show the new password before it replaces the old one."""
+        if user_input is not None:
+            return self._save_reconfigured(self._get_reconfigure_subentry())
+        return self.async_show_form(
+            step_id="new_password",
+            data_schema=vol.Schema({}),
+            description_placeholders=await self._details(),
+        )
+
+    def _save_reconfigured(self, subentry: ConfigSubentry) -> SubentryFlowResult:
+        return self.async_update_and_abort(
+            self._get_entry(),
+            subentry,
+            title=self._name,
+            data={CONF_USERNAME: self._username, CONF_PASSWORD: self._password},
         )

@@ -1,6 +1,5 @@
 """Base entity of a receiver camera: its device, and state writes paced for fast streams."""
 
-from collections.abc import Callable
 from datetime import timedelta
 
 from homeassistant.core import CALLBACK_TYPE, HassJob, callback
@@ -77,20 +76,33 @@ class ReceiverCameraEntity(Entity):
         self._last_write = self.hass.loop.time()
         self.async_write_ha_state()
 
+    def state_expires_in(self) -> timedelta | None:
+        """How long until the state changes without a new frame (idle, offline), or None."""
+        return None
+
     @callback
-    def recheck_in(self, delay: timedelta, check: Callable[[], None]) -> None:
-        """Run check after delay (a state that expires: idle, offline), replacing the last one."""
+    def async_write_ha_state(self) -> None:
+        """Write the state, and write it again when it would expire."""
+        super().async_write_ha_state()
         if self._recheck is not None:
             self._recheck()
-
-        @callback
-        def _run(_now: object) -> None:
             self._recheck = None
-            check()
+        if (delay := self.state_expires_in()) is not None:
+            self._recheck = async_call_later(
+                self.hass, delay + RECHECK_MARGIN, HassJob(self._expired, cancel_on_shutdown=True)
+            )
 
-        self._recheck = async_call_later(
-            self.hass, delay + RECHECK_MARGIN, HassJob(_run, cancel_on_shutdown=True)
-        )
+    @callback
+    def _expired(self, _now: object) -> None:
+        self._recheck = None
+        self.async_write_ha_state()
+
+    def window_left(self, window: timedelta) -> timedelta | None:
+        """Time left of window after the newest frame, or None when it has passed."""
+        age = self.seconds_since_last_frame()
+        if age is None or age >= window.total_seconds():
+            return None
+        return window - timedelta(seconds=age)
 
     def seconds_since_last_frame(self) -> float | None:
         """Seconds since the newest frame, or None before the first one."""

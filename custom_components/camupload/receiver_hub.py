@@ -2,15 +2,18 @@
 
 import asyncio
 import logging
+import threading
 import time
-from collections.abc import Mapping
+from collections import deque
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from aiohttp import web
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_PASSWORD, CONF_USERNAME
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryNotReady
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
@@ -34,6 +37,12 @@ _LOGGER = logging.getLogger(__name__)
 LAST_FRAME_SAVE_INTERVAL = 10.0
 # An MJPEG stream fires the image event at most this often per camera (s); uploads always do.
 STREAM_EVENT_INTERVAL = 1.0
+# Failed logins of one camera from one address count towards a repair issue for this long (s).
+AUTH_FAILURE_WINDOW = 24 * 3600.0
+# How long stopping waits for cut-off upload requests to finish (s).
+REQUEST_STOP_TIMEOUT = 5.0
+
+type UploadHandler = Callable[[web.Request, str], Awaitable[web.StreamResponse]]
 
 
 class FrameSaver(Protocol):
@@ -55,6 +64,11 @@ class ReceiverCamera:
     username: str
 
 
+def last_frames_folder(hass: HomeAssistant) -> Path:
+    """Where the receiver keeps each camera's last frame."""
+    return Path(hass.config.path(".storage", DOMAIN, "last_frames"))
+
+
 def wrong_password_issue_id(subentry_id: str) -> str:
     """The repair issue raised for a camera that keeps failing to log in."""
     return f"wrong_password_{subentry_id}"
@@ -70,12 +84,12 @@ class ReceiverHub:
         self.hass = hass
         self.entry = entry
         self.options: Mapping[str, Any] = entry.options
+        cameras = [s for s in entry.subentries.values() if s.subentry_type == SUBENTRY_CAMERA]
         self.cameras: dict[str, ReceiverCamera] = {
             sub.subentry_id: ReceiverCamera(
                 subentry_id=sub.subentry_id, name=sub.title, username=sub.data[CONF_USERNAME]
             )
-            for sub in entry.subentries.values()
-            if sub.subentry_type == SUBENTRY_CAMERA
+            for sub in cameras
         }
         self.feeds = {camera_id: CameraFeed(time.monotonic) for camera_id in self.cameras}
         accounts = [
@@ -84,8 +98,7 @@ class ReceiverHub:
                 password=sub.data[CONF_PASSWORD],
                 camera_id=sub.subentry_id,
             )
-            for sub in entry.subentries.values()
-            if sub.subentry_type == SUBENTRY_CAMERA
+            for sub in cameras
         ]
         self.receiver = Receiver(
             engine_config(entry.options),
@@ -93,10 +106,14 @@ class ReceiverHub:
             self._receive,
             on_auth_failure=self._auth_failed,
         )
-        self.store = LastFrameStore(Path(hass.config.path(".storage", DOMAIN, "last_frames")))
+        self.store = LastFrameStore(last_frames_folder(hass))
         self._saver = saver
         self._unsaved: set[str] = set()
-        self._auth_failures: dict[tuple[str, str], int] = {}
+        # Serializes disk writes: a save still running in the executor finishes before the next.
+        self._save_lock = threading.Lock()
+        self._requests: set[asyncio.Task[object]] = set()
+        self._stopped = False
+        self._auth_failures: dict[tuple[str, str], deque[float]] = {}
         # Cameras that logged in since their last failure: no repair issue to clear for them.
         self._trusted: set[str] = set()
         self._last_stream_event: dict[str, float] = {}
@@ -108,6 +125,7 @@ class ReceiverHub:
         for camera_id, frame in restored.items():
             if frame is not None:
                 self.feeds[camera_id].restore(frame)
+        self._withdraw_stale_issues()
         try:
             await self.receiver.start()
         except ReceiverStartError as err:
@@ -124,9 +142,49 @@ class ReceiverHub:
         self.store.keep_only(set(self.cameras))
         return {camera_id: self.store.load(camera_id) for camera_id in self.cameras}
 
+    def _withdraw_stale_issues(self) -> None:
+        """Issues of cameras that were deleted since they were raised."""
+        current = {wrong_password_issue_id(camera_id) for camera_id in self.cameras}
+        issues = ir.async_get(self.hass).issues
+        for domain, issue_id in list(issues):
+            if (
+                domain == DOMAIN
+                and issue_id.startswith("wrong_password_")
+                and (issue_id not in current)
+            ):
+                ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+
+    async def serve(
+        self, handler: UploadHandler, request: web.Request, username: str
+    ) -> web.StreamResponse:
+        """Run an upload request on Home Assistant's server; stopping the hub cuts it off."""
+        task = asyncio.current_task()
+        assert task is not None  # noqa: S101 - aiohttp runs every handler in a task
+        self._requests.add(task)
+        try:
+            return await handler(request, username)
+        finally:
+            self._requests.discard(task)
+
+    async def async_handle_shutdown(self, event: Event) -> None:
+        """Home Assistant is stopping."""
+        del event
+        await self.async_stop()
+
     async def async_stop(self) -> None:
-        """Release the ports, then write what is unsaved."""
+        """Release the ports, end open uploads and live views, then write what is unsaved."""
+        if self._stopped:
+            return
+        self._stopped = True
         await self.receiver.stop()
+        # A stream pushed to Home Assistant's port must reconnect to the next hub, with the
+        # login it has then.
+        if self._requests:
+            for task in self._requests:
+                task.cancel()
+            await asyncio.wait(self._requests, timeout=REQUEST_STOP_TIMEOUT)
+        for feed in self.feeds.values():
+            feed.close()
         if self._save_task is not None:
             self._save_task.cancel()
             self._save_task = None
@@ -155,11 +213,14 @@ class ReceiverHub:
             await self.hass.async_add_executor_job(self._save_frames, pending)
 
     def _save_frames(self, frames: dict[str, LatestFrame]) -> None:
-        for camera_id, frame in frames.items():
-            try:
-                self.store.save(camera_id, frame)
-            except OSError:
-                _LOGGER.exception("Cannot keep the last frame of %s", self.cameras[camera_id].name)
+        with self._save_lock:
+            for camera_id, frame in frames.items():
+                try:
+                    self.store.save(camera_id, frame)
+                except OSError:
+                    _LOGGER.exception(
+                        "Cannot keep the last frame of %s", self.cameras[camera_id].name
+                    )
 
     @callback
     def _receive(self, item: Frame | ReceivedFile) -> None:
@@ -217,9 +278,12 @@ class ReceiverHub:
         if camera is None:
             return
         self._trusted.discard(camera.subentry_id)
-        key = (camera.subentry_id, address)
-        self._auth_failures[key] = count = self._auth_failures.get(key, 0) + 1
-        if count == AUTH_FAILURES_FOR_ISSUE:
+        now = time.monotonic()
+        failures = self._auth_failures.setdefault(
+            (camera.subentry_id, address), deque(maxlen=AUTH_FAILURES_FOR_ISSUE)
+        )
+        failures.append(now)
+        if len(failures) == AUTH_FAILURES_FOR_ISSUE and now - failures[0] < AUTH_FAILURE_WINDOW:
             _LOGGER.warning(
                 "%s keeps failing to log in over %s from %s", camera.name, source, address
             )

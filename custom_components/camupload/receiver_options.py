@@ -102,17 +102,17 @@ def normalize(user_input: Mapping[str, Any]) -> dict[str, Any]:
     return options
 
 
-def _port_free(host: str, port: int) -> bool:
-    """Whether a TCP port can be bound now (blocking: run it in an executor)."""
+def _bind_error(host: str, port: int) -> str | None:
+    """Why a TCP port cannot be bound now, as a form error (blocking: use an executor)."""
     try:
         with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             sock.bind((host, port))
     except OSError as err:
         if err.errno in (errno.EADDRINUSE, errno.EACCES):
-            return False
-        raise
-    return True
+            return "port_in_use"
+        return "address_not_available"
+    return None
 
 
 def validate(options: Mapping[str, Any], *, ports_in_use_by_us: set[int]) -> dict[str, str]:
@@ -127,8 +127,9 @@ def validate(options: Mapping[str, Any], *, ports_in_use_by_us: set[int]) -> dic
         errors[CONF_LISTEN_ADDRESS] = "invalid_address"
         return errors
     if options[CONF_PUBLIC_ADDRESS]:
+        # PASV replies carry an IPv4 address.
         try:
-            ipaddress.ip_address(options[CONF_PUBLIC_ADDRESS])
+            ipaddress.IPv4Address(options[CONF_PUBLIC_ADDRESS])
         except ValueError:
             errors[CONF_PUBLIC_ADDRESS] = "invalid_address"
     try:
@@ -138,8 +139,13 @@ def validate(options: Mapping[str, Any], *, ports_in_use_by_us: set[int]) -> dic
     host = options[CONF_LISTEN_ADDRESS]
     for key in (CONF_FTP_PORT, CONF_HTTP_PORT):
         port = options[key]
-        if port and port not in ports_in_use_by_us and not _port_free(host, port):
-            errors[key] = "port_in_use"
+        if not port or port in ports_in_use_by_us:
+            continue
+        match _bind_error(host, port):
+            case "address_not_available":
+                errors[CONF_LISTEN_ADDRESS] = "address_not_available"
+            case "port_in_use":
+                errors[key] = "port_in_use"
     if options[CONF_HTTP_PORT] and options[CONF_HTTP_PORT] == options[CONF_FTP_PORT]:
         errors[CONF_HTTP_PORT] = "same_port"
     return errors

@@ -45,7 +45,7 @@ class PhotoUploadView(_UploadView):
         """Receive a photo."""
         if (hub := serving_hub(self.hass)) is None:
             return web.Response(status=404, text=NOT_SERVING)
-        return await hub.receiver.http.handle_photo(request, username)
+        return await hub.serve(hub.receiver.http.handle_photo, request, username)
 
     put = post  # curl -T sends PUT
 
@@ -60,4 +60,4 @@ class StreamUploadView(_UploadView):
         """Receive a stream."""
         if (hub := serving_hub(self.hass)) is None:
             return web.Response(status=404, text=NOT_SERVING)
-        return await hub.receiver.http.handle_mjpeg(request, username)
+        return await hub.serve(hub.receiver.http.handle_mjpeg, request, username)

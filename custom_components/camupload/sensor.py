@@ -10,7 +10,7 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
     SensorStateClass,
 )
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .camera_feed import FRAME_RATE_WINDOW, CameraFeed
@@ -89,10 +89,6 @@ class FeedSensor(ReceiverCameraEntity, SensorEntity):
         """The value now."""
         return self.entity_description.value_fn(self.feed)
 
-    @callback
-    def async_write_ha_state(self) -> None:
-        """Write, and look again while the value may still change without a frame."""
-        super().async_write_ha_state()
-        recheck = self.entity_description.recheck
-        if recheck is not None and self.native_value:
-            self.recheck_in(recheck, self.async_write_ha_state)
+    def state_expires_in(self) -> timedelta | None:
+        """A rate decays without frames: look again while it is not zero."""
+        return self.entity_description.recheck if self.native_value else None
