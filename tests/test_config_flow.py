@@ -14,12 +14,7 @@ from custom_components.camupload.const import (
 from custom_components.camupload.runtime import receiver_hub
 from tests.conftest import free_port
 
-pytestmark = pytest.mark.enable_socket
-
-
-@pytest.fixture(autouse=True)
-def _loopback(socket_enabled: None) -> None:
-    del socket_enabled
+pytestmark = [pytest.mark.enable_socket, pytest.mark.usefixtures("socket_enabled")]
 
 
 def _state(entry: ConfigEntry) -> ConfigEntryState:

@@ -14,12 +14,7 @@ from tests.conftest import free_port
 from tests.receiver.sample_jpegs import make_jpeg
 from tests.receiver_setup import CAMERA_ENTITY, PASSWORD, USERNAME, next_image, receiver_entry
 
-pytestmark = pytest.mark.enable_socket
-
-
-@pytest.fixture(autouse=True)
-def _loopback(socket_enabled: None) -> None:
-    del socket_enabled
+pytestmark = [pytest.mark.enable_socket, pytest.mark.usefixtures("socket_enabled")]
 
 
 async def test_ftp_upload_reaches_the_camera_entity(hass: HomeAssistant) -> None:

@@ -19,12 +19,7 @@ from tests.conftest import free_port
 from tests.receiver.sample_jpegs import make_jpeg
 from tests.receiver_setup import CAMERA_ENTITY, PASSWORD, USERNAME, next_image, receiver_entry
 
-pytestmark = pytest.mark.enable_socket
-
-
-@pytest.fixture(autouse=True)
-def _loopback(socket_enabled: None) -> None:
-    del socket_enabled
+pytestmark = [pytest.mark.enable_socket, pytest.mark.usefixtures("socket_enabled")]
 
 
 async def _setup(hass: HomeAssistant, **options: object) -> MockConfigEntry:

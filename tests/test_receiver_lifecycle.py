@@ -29,12 +29,7 @@ from tests.conftest import free_port
 from tests.receiver.sample_jpegs import make_jpeg
 from tests.receiver_setup import CAMERA_ENTITY, PASSWORD, USERNAME, next_image, receiver_entry
 
-pytestmark = pytest.mark.enable_socket
-
-
-@pytest.fixture(autouse=True)
-def _loopback(socket_enabled: None) -> None:
-    del socket_enabled
+pytestmark = [pytest.mark.enable_socket, pytest.mark.usefixtures("socket_enabled")]
 
 
 def _ftp_upload(port: int, data: bytes, name: str = "snap.jpg") -> None:
@@ -45,7 +40,9 @@ def _ftp_upload(port: int, data: bytes, name: str = "snap.jpg") -> None:
 
 
 def _port_is_free(port: int) -> bool:
+    """Whether a server could listen on port now (as servers do, past TIME_WAIT leftovers)."""
     with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind(("127.0.0.1", port))
         except OSError:
