@@ -68,9 +68,7 @@ def profile_subentry(name: str = "Yard", number: int = 1, **data: Any) -> Config
     )
 
 
-def server_entry(
-    server: dict[str, Any], *profiles: ConfigSubentryData
-) -> MockConfigEntry:
+def server_entry(server: dict[str, Any], *profiles: ConfigSubentryData) -> MockConfigEntry:
     """An upload server entry (form answers in `server`) with profiles."""
     data = server_data(server)
     return MockConfigEntry(

@@ -25,6 +25,10 @@ HTTP_USER = "cam"
 HTTP_PASSWORD = "pw"
 
 
+def _placeholders(result: Any) -> dict[str, str]:  # noqa: ANN401
+    return dict(result["description_placeholders"] or {})
+
+
 @pytest.fixture(autouse=True)
 def _loopback(socket_enabled: None) -> None:
     del socket_enabled
@@ -79,7 +83,7 @@ async def test_ftp_server_errors_recover_to_an_entry(
     )
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {"base": "cannot_connect"}
-    assert result["description_placeholders"]["error"]
+    assert _placeholders(result)["error"]
 
     result = await hass.config_entries.flow.async_configure(
         flow_id, ftp_answers(vsftpd_server, password=BAD_PASSWORD)
@@ -128,7 +132,7 @@ async def test_http_server_errors_recover_to_an_entry(
         flow_id, _http_answers(http_server, password="wrong")
     )
     assert result["errors"] == {"base": "invalid_auth"}
-    assert "who are you" in result["description_placeholders"]["error"]
+    assert "who are you" in _placeholders(result)["error"]
 
     result = await hass.config_entries.flow.async_configure(
         flow_id, _http_answers(http_server, http_path="/deny")

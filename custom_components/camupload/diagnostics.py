@@ -7,9 +7,10 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.const import CONF_PASSWORD
 from homeassistant.core import HomeAssistant
 
-from .runtime import CamuploadConfigEntry, ReceiverRuntimeData
+from .const import CONF_OVERRIDE_PASSWORD
+from .runtime import CamuploadConfigEntry, ReceiverRuntimeData, uploader_hub
 
-TO_REDACT = {CONF_PASSWORD, "curl"}
+TO_REDACT = {CONF_PASSWORD, CONF_OVERRIDE_PASSWORD, "curl"}
 
 
 async def async_get_config_entry_diagnostics(
@@ -35,5 +36,21 @@ async def async_get_config_entry_diagnostics(
                 }
                 for camera_id, feed in hub.feeds.items()
             },
+        }
+    if (uploader := uploader_hub(entry)) is not None:
+        data["profiles"] = {
+            runner.name: {
+                "destination": runner.destination.url,
+                "streaming": runner.streaming,
+                "connected": runner.connected,
+                "scheduled": runner.scheduled,
+                "event_number": runner.event_number,
+                "spool": asdict(runner.spool.stats),
+                "last_upload": runner.status.last_upload,
+                "last_destination": runner.status.last_destination,
+                "last_error": runner.status.last_error,
+                "uploads_today": runner.status.uploads_today,
+            }
+            for runner in uploader.runners.values()
         }
     return data

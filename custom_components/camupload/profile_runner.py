@@ -1,6 +1,7 @@
 """One upload profile at run time: frames in, named files out through a spooling dispatcher."""
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -27,7 +28,7 @@ from .uploader.dispatcher import Dispatcher
 from .uploader.errors import AuthenticationError, UploadError
 from .uploader.imaging import apply_image_profile
 from .uploader.model import Destination, OutgoingFile, UploadResult
-from .uploader.network_test import NetworkTestLog, run_network_test
+from .uploader.network_test import TEST_FILE_NAME, NetworkTestLog, run_network_test
 from .uploader.sender import open_sender
 from .uploader.session import StreamingSession
 from .uploader.spool import SpoolQueue
@@ -111,6 +112,7 @@ class ProfileRunner:
             self.sender, self.spool, on_delivered=self._delivered, on_failure=self._failed
         )
         self.status = ProfileStatus()
+        self._delivered_since_start = False
         self.event_number = 0
         self._events: Store[dict[str, int]] = Store(
             hass, EVENTS_STORAGE_VERSION, f"{DOMAIN}.events.{self.subentry_id}"
@@ -356,11 +358,17 @@ class ProfileRunner:
 
     async def async_network_test(self) -> NetworkTestLog:
         """Run the network test towards this profile's destination and directory."""
+        state = self.hass.states.get(self.settings.camera)
         context = NamingContext(
-            camera_name=self.settings.camera, when=dt_util.now(), profile_name=self.name
+            camera_name=str(state.name) if state is not None else self.settings.camera,
+            when=dt_util.now(),
+            event=self.event_number,
+            profile_name=self.name,
         )
+        # Only the directory matters: the file name may need variables only an action gives.
+        profile = dataclasses.replace(self.settings.profile, file_name=TEST_FILE_NAME)
         try:
-            directory = render_remote_file(self.hass, self.settings.profile, context).directory
+            directory = render_remote_file(self.hass, profile, context).directory
         except NameTemplateError:
             directory = ()
         log = await run_network_test(self.destination, directory)
@@ -380,8 +388,10 @@ class ProfileRunner:
         status.last_upload = dt_util.utcnow()
         status.last_destination = result.url
         status.last_error = None
-        if status.failing_since is not None:
+        if status.failing_since is not None or not self._delivered_since_start:
+            # An issue may also be left from before a restart.
             status.failing_since = None
+            self._delivered_since_start = True
             ir.async_delete_issue(self.hass, DOMAIN, failing_issue_id(self.subentry_id))
         self._changed()
 

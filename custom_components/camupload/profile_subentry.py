@@ -1,5 +1,6 @@
 """Upload profile subentries of a server: the MOBOTIX "FTP Profiles" dialog, one profile each."""
 
+import contextlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -163,8 +164,8 @@ class ProfileSubentryFlow(ConfigSubentryFlow):
                 return self.async_update_and_abort(
                     self._get_entry(), self._get_reconfigure_subentry(), title=name, data=data
                 )
-        if not errors:
-            settings = ProfileSettings.from_data(shown.get(CONF_PROFILE_NAME, ""), shown)
+        settings = ProfileSettings.from_data(shown.get(CONF_PROFILE_NAME, ""), shown)
+        with contextlib.suppress(NameTemplateError):  # the error itself is shown instead
             placeholders["destination"] = preview_destination(self.hass, settings)
         return self.async_show_form(
             step_id=step_id,

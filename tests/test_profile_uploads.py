@@ -1,0 +1,409 @@
+"""Profiles uploading a Home Assistant camera to a real vsftpd and to our own receiver."""
+
+import asyncio
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, cast
+
+import pytest
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.camera import async_get_image
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.core import HomeAssistant, ServiceResponse
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import issue_registry as ir
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
+
+from custom_components.camupload import profile_runner
+from custom_components.camupload.const import DOMAIN
+from custom_components.camupload.diagnostics import async_get_config_entry_diagnostics
+from custom_components.camupload.profile_runner import (
+    ProfileRunner,
+    failing_issue_id,
+    spool_directory,
+)
+from custom_components.camupload.runtime import uploader_hub
+from tests.conftest import free_port
+from tests.profile_setup import (
+    FrameCamera,
+    ftp_answers,
+    profile_subentry,
+    server_entry,
+    setup_camera,
+    vsftpd_server,
+)
+from tests.receiver_setup import CAMERA_ENTITY, PASSWORD, USERNAME, receiver_entry
+from tests.uploader.servers import BAD_PASSWORD, FtpServer
+
+__all__ = ["vsftpd_server"]
+
+pytestmark = pytest.mark.enable_socket
+
+WAIT = 15.0  # seconds a background delivery may take on a loaded machine
+
+
+@pytest.fixture(autouse=True)
+def _loopback(socket_enabled: None) -> None:
+    del socket_enabled
+
+
+async def _load(hass: HomeAssistant, entry: MockConfigEntry) -> ProfileRunner:
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    hub = uploader_hub(entry)
+    assert hub is not None
+    return next(iter(hub.runners.values()))
+
+
+async def _until(check: Any) -> None:  # noqa: ANN401
+    # Polls: the condition is set by background work that has no event to wait on.
+    async with asyncio.timeout(WAIT):
+        while not check():  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
+
+
+def _profiles(response: ServiceResponse) -> list[dict[str, Any]]:
+    assert response is not None
+    return cast("list[dict[str, Any]]", response["profiles"])
+
+
+def _entity(hass: HomeAssistant, runner: ProfileRunner, key: str, domain: str) -> str:
+    entity_id = er.async_get(hass).async_get_entity_id(
+        domain, DOMAIN, f"{runner.subentry_id}_{key}"
+    )
+    assert entity_id is not None
+    return entity_id
+
+
+async def test_upload_action_to_vsftpd(
+    hass: HomeAssistant, vsftpd_server: FtpServer, tmp_path: Path
+) -> None:
+    """The action uploads the camera's image and answers with every destination written."""
+    camera = await setup_camera(hass)
+    profile = profile_subentry(
+        directory="incoming/$(ID.NAM)",
+        file_name="{{ 'snap' }}-$(PRF.NUM)-$(USER.TAG).jpg",
+        image_width=32,
+        overlay=True,
+    )
+    entry = server_entry(ftp_answers(vsftpd_server), profile)
+    runner = await _load(hass, entry)
+
+    response = await hass.services.async_call(
+        DOMAIN,
+        "upload_profile",
+        {"profile": "yard", "variables": {"USER.TAG": "gate"}},
+        blocking=True,
+        return_response=True,
+    )
+    assert response is not None
+    (result,) = _profiles(response)
+    (file,) = result["files"]
+    stored = vsftpd_server.path("Yard", "snap-1-gate.jpg")
+    assert stored.read_bytes()[:2] == b"\xff\xd8"
+    assert file["path"] == "incoming/Yard/snap-1-gate.jpg"
+    assert file["bytes"] == stored.stat().st_size
+    assert file["milliseconds"] >= 0
+    assert file["spooled"] is False
+    assert file["destination"].endswith("/incoming/Yard/snap-1-gate.jpg")
+    assert len(camera.given) == 1
+    assert stored.read_bytes() != camera.given[0]  # resized to 32 px with the overlay
+
+    # The button has no extra variables: the name cannot be rendered, and says why.
+    button = _entity(hass, runner, "upload_now", "button")
+    with pytest.raises(ServiceValidationError) as bad_name:
+        await hass.services.async_call("button", "press", {"entity_id": button}, blocking=True)
+    assert bad_name.value.translation_key == "bad_name"
+    assert "USER.TAG" in str(bad_name.value.translation_placeholders)
+
+    # Targeting the profile by its entity; sensors follow.
+    await hass.services.async_call(
+        DOMAIN,
+        "upload_profile",
+        {"entity_id": button, "variables": {"USER.TAG": "gate"}},
+        blocking=True,
+    )
+    await hass.async_block_till_done()
+    assert hass.states.get(_entity(hass, runner, "uploads_today", "sensor")).state == "2"  # type: ignore[union-attr]
+    destination = hass.states.get(_entity(hass, runner, "last_destination", "sensor"))
+    assert destination is not None
+    assert destination.state.endswith("snap-1-gate.jpg")
+    assert hass.states.get(_entity(hass, runner, "queued_uploads", "sensor")).state == "0"  # type: ignore[union-attr]
+
+    # The network test, by device target.
+    device_id = er.async_get(hass).async_get(button).device_id  # type: ignore[union-attr]
+    response = await hass.services.async_call(
+        DOMAIN, "test_profile", {"device_id": device_id}, blocking=True, return_response=True
+    )
+    assert response is not None
+    (test,) = _profiles(response)
+    assert test["ok"] is True
+    assert [step["name"].split()[0] for step in test["steps"]] == [
+        "resolve", "connect", "log", "directory", "store", "rename", "delete",
+    ]  # fmt: skip
+    await hass.services.async_call(
+        "button", "press", {"entity_id": _entity(hass, runner, "network_test", "button")},
+        blocking=True,
+    )  # fmt: skip
+
+    diagnostics = await async_get_config_entry_diagnostics(hass, entry)
+    assert diagnostics["profiles"]["Yard"]["uploads_today"] == 2
+    assert diagnostics["entry"]["data"]["password"] == "**REDACTED**"
+
+    with pytest.raises(ServiceValidationError) as unknown:
+        await hass.services.async_call(
+            DOMAIN, "upload_profile", {"profile": "nope"}, blocking=True, return_response=True
+        )
+    assert unknown.value.translation_key == "unknown_profile"
+    with pytest.raises(ServiceValidationError) as nothing:
+        await hass.services.async_call(DOMAIN, "upload_profile", {}, blocking=True)
+    assert nothing.value.translation_key == "no_profile"
+    with pytest.raises(HomeAssistantError) as no_camera:
+        await hass.services.async_call(
+            DOMAIN, "upload_profile", {"profile": "Yard", "camera": "camera.none"}, blocking=True
+        )
+    assert no_camera.value.translation_key == "camera_unavailable"
+    del tmp_path
+
+
+async def test_rejected_password_starts_reauth(
+    hass: HomeAssistant, vsftpd_server: FtpServer
+) -> None:
+    """An upload refused for the password raises, spools, and opens the reauth flow."""
+    await setup_camera(hass)
+    entry = server_entry(
+        ftp_answers(vsftpd_server, password=BAD_PASSWORD),
+        profile_subentry(directory="incoming"),
+    )
+    runner = await _load(hass, entry)
+    with pytest.raises(HomeAssistantError) as refused:
+        await runner.async_upload()
+    assert refused.value.translation_key == "upload_spooled"
+    await hass.async_block_till_done()
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
+    assert runner.status.last_error is not None
+    assert runner.queued == 1
+
+
+async def test_event_clip_with_frames_before_and_after(
+    hass: HomeAssistant, vsftpd_server: FtpServer
+) -> None:
+    """An event sends the buffered frames and those after it, into its event directory."""
+    camera = await setup_camera(hass)
+    profile = profile_subentry(
+        directory="incoming",
+        file_name="f$(FPR.FRM).jpg",
+        file_type="clip_jpeg",
+        frame_rate=5.0,
+        seconds_before=1.0,
+        seconds_after=1.0,
+        event_directory=True,
+    )
+    entry = server_entry(ftp_answers(vsftpd_server), profile)
+    runner = await _load(hass, entry)
+    await _until(lambda: len(camera.given) >= 4)
+    before_event = len(camera.given)
+
+    response = await hass.services.async_call(
+        DOMAIN,
+        "upload_profile",
+        {"profile": "Yard", "event": True},
+        blocking=True,
+        return_response=True,
+    )
+    assert response is not None
+    (result,) = _profiles(response)
+    assert result["event"] == 1
+    files = result["files"]
+    stored = sorted(vsftpd_server.path("E000001").iterdir())
+    assert len(stored) == len(files)
+    assert len(files) >= 6  # about 5 before and 5 after at 5 fps, with slack for a busy machine
+    contents = {path.read_bytes() for path in stored}
+    assert contents & set(camera.given[:before_event])  # frames from before the event
+    assert contents & set(camera.given[before_event:])  # and from after it
+
+    # The event number survives a restart.
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    hub = uploader_hub(entry)
+    assert hub is not None
+    runner = hub.runners[runner.subentry_id]
+    assert runner.event_number == 1
+
+
+async def test_mjpeg_event_clip_without_buffer(
+    hass: HomeAssistant, vsftpd_server: FtpServer
+) -> None:
+    """With no time before, an event records the time after into one MJPEG file."""
+    camera = await setup_camera(hass)
+    profile = profile_subentry(
+        directory="incoming",
+        file_name="clip-$(FPR.ENO).mjpeg",
+        file_type="clip_mjpeg",
+        frame_rate=5.0,
+        seconds_after=0.6,
+    )
+    runner = await _load(hass, server_entry(ftp_answers(vsftpd_server), profile))
+    assert runner.buffer is None
+    deliveries = await runner.async_upload(event=True)
+    assert [delivery.path for delivery in deliveries] == ["incoming/clip-000001.mjpeg"]
+    clip = vsftpd_server.path("clip-000001.mjpeg").read_bytes()
+    assert clip == b"".join(camera.given[: clip.count(b"\xff\xd9")])
+    assert clip.count(b"\xff\xd8") >= 2
+
+
+async def test_scheduled_uploads_follow_the_switch(
+    hass: HomeAssistant, vsftpd_server: FtpServer, freezer: FrozenDateTimeFactory
+) -> None:
+    """While the switch is on, every interval uploads; off stops it."""
+    camera = await setup_camera(hass)
+    profile = profile_subentry(
+        directory="incoming", file_name="$(TEXT.FTPFILE).jpg", schedule="interval", interval=60
+    )
+    runner = await _load(hass, server_entry(ftp_answers(vsftpd_server), profile))
+    switch = _entity(hass, runner, "scheduled_uploads", "switch")
+    assert hass.states.get(switch).state == "off"  # type: ignore[union-attr]
+
+    freezer.tick(timedelta(seconds=61))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    assert camera.given == []
+
+    await hass.services.async_call("switch", "turn_on", {"entity_id": switch}, blocking=True)
+    for uploads in (1, 2):
+        freezer.tick(timedelta(seconds=61))
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done(wait_background_tasks=True)
+        assert runner.status.uploads_today == uploads
+    assert len(list(vsftpd_server.path().iterdir())) == 2
+
+    await hass.services.async_call("switch", "turn_off", {"entity_id": switch}, blocking=True)
+    freezer.tick(timedelta(seconds=61))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    assert runner.status.uploads_today == 2
+
+
+async def test_fastest_schedule_streams_back_to_back(
+    hass: HomeAssistant, vsftpd_server: FtpServer
+) -> None:
+    """The "fastest" schedule keeps one streaming connection busy, shown by its sensor."""
+    await setup_camera(hass)
+    profile = profile_subentry(
+        directory="incoming", file_name="$(TEXT.FTPFILE)-$(FPR.ENO).jpg", schedule="fastest"
+    )
+    runner = await _load(hass, server_entry(ftp_answers(vsftpd_server), profile))
+    assert runner.streaming
+    runner.set_scheduled(enabled=True)
+    await _until(lambda: runner.status.uploads_today >= 3)
+    assert runner.connected
+    connectivity = _entity(hass, runner, "streaming_connection", "binary_sensor")
+    runner.set_scheduled(enabled=False)
+    await hass.async_block_till_done()
+    assert hass.states.get(connectivity) is not None
+
+
+async def test_restart_mid_spool_loses_nothing(
+    hass: HomeAssistant, vsftpd_server: FtpServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Files spooled while the server is down survive a restart and arrive in order.
+
+    A profile failing longer than the limit (here: at once) raises a repair issue; delivery
+    after the restart clears it.
+    """
+    monkeypatch.setattr(profile_runner, "PROFILE_FAILURE_ISSUE_AFTER", 0.0)
+    await setup_camera(hass)
+    profile = profile_subentry(directory="incoming", file_name="n$(FPR.ENO).jpg")
+    entry = server_entry(ftp_answers(vsftpd_server), profile)
+    runner = await _load(hass, entry)
+    vsftpd_server.stop()
+
+    for _ in range(3):
+        with pytest.raises(HomeAssistantError):
+            await runner.async_upload(event=True)
+    assert runner.queued == 3
+    issues = ir.async_get(hass)
+    assert issues.async_get_issue(DOMAIN, failing_issue_id(runner.subentry_id)) is not None
+    error = hass.states.get(_entity(hass, runner, "last_error", "sensor"))
+    assert error is not None
+    assert error.state != "unknown"
+
+    # "Restart": unload with the server still down, then start both again.
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    spooled = sorted(path.name for path in spool_directory(hass, runner.subentry_id).iterdir())
+    assert len([name for name in spooled if name.endswith(".spool")]) == 3
+    vsftpd_server.start()
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    hub = uploader_hub(entry)
+    assert hub is not None
+    runner = hub.runners[runner.subentry_id]
+    await _until(lambda: runner.queued == 0)
+    names = sorted(path.name for path in vsftpd_server.path().iterdir())
+    assert names == ["n000001.jpg", "n000002.jpg", "n000003.jpg"]
+    assert issues.async_get_issue(DOMAIN, failing_issue_id(runner.subentry_id)) is None
+
+
+async def test_upload_to_our_receiver_camera(hass: HomeAssistant, tmp_path: Path) -> None:
+    """A profile uploads by FTP to camupload's own receiver; the bytes reach its camera.
+
+    A second profile whose source is the receiver camera buffers its frames from the feed.
+    """
+    del tmp_path
+    await setup_camera(hass)
+    ftp_port = free_port()
+    receiver = receiver_entry(ftp_port)
+    receiver.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(receiver.entry_id)
+    await hass.async_block_till_done()
+
+    answers = {
+        "protocol": "ftp",
+        "host": "127.0.0.1",
+        "port": ftp_port,
+        "username": USERNAME,
+        "password": PASSWORD,
+        "passive": True,
+    }
+    upload = profile_subentry(name="To receiver", directory="", file_name="snap.jpg")
+    relay = profile_subentry(
+        name="Relay",
+        number=2,
+        camera=CAMERA_ENTITY,
+        directory="",
+        file_name="relay.jpg",
+        file_type="clip_jpeg",
+        seconds_before=5.0,
+        frame_rate=5.0,
+    )
+    entry = server_entry(answers, upload, relay)
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    hub = uploader_hub(entry)
+    assert hub is not None
+    runners = {runner.name: runner for runner in hub.runners.values()}
+    collector = runners["Relay"]._collector
+    assert collector is not None
+    assert collector.pushed
+
+    (delivery,) = await runners["To receiver"].async_upload()
+    assert delivery.bytes > 0
+    image = await async_get_image(hass, CAMERA_ENTITY)
+    stored = runners["Relay"].buffer
+    assert stored is not None
+    await _until(lambda: len(stored.frames()) == 1)
+    assert stored.frames()[0].jpeg == image.content
+    assert len(image.content) == delivery.bytes
+
+
+def test_frame_camera_is_a_camera() -> None:
+    """The helper camera hands out a new JPEG each time."""
+    assert FrameCamera().given == []
