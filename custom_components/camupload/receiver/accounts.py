@@ -98,6 +98,9 @@ class FailureLimiter:
 
     def is_blocked(self, address: str) -> bool:
         """Tell whether an address has used up its failures."""
+        if address not in self._failures:
+            # The common case (no recent failure) needs no clock and no list.
+            return self._max_failures <= 0
         return len(self._recent(address)) >= self._max_failures
 
     def record_failure(self, address: str) -> None:

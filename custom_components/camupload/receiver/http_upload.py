@@ -77,8 +77,13 @@ class HttpUploadHandlers:
         """Receive one JPEG (raw body or one multipart/form-data file field)."""
         try:
             account = await self._authorize(request, username, "http")
-            async with self._connection(account.username):
+            stats = self._publisher.stats
+            # Counted by hand rather than with _connection: this path runs per photo.
+            stats.connection_opened(account.username)
+            try:
                 body = await self._read_photo(request)
+            finally:
+                stats.connection_closed(account.username)
         except _RefusedError as refused:
             return refused.response
         self._publisher.frame(account, body, "http", request.query.get("name"))
@@ -164,18 +169,26 @@ class HttpUploadHandlers:
 
     async def _read_body(self, stream: StreamReader) -> bytes:
         """Read a whole body within the size limit; TimeoutError if it stops moving."""
-        body = bytearray()
+        chunks: list[bytes] = []
+        size = 0
         limit = self._config.max_upload_size
-        stall = self._config.stall_timeout
-        loop = asyncio.get_running_loop()
-        # One timer for the whole body, pushed back after every chunk: slow is fine, still is not.
-        async with asyncio.timeout(stall) as deadline:
-            while chunk := await stream.readany():
-                body += chunk
-                if len(body) > limit:
-                    raise self._too_large()
-                deadline.reschedule(loop.time() + stall)
-        return bytes(body)
+        while True:
+            # Take what is already buffered first: a timer only when there is a wait.
+            chunk = stream.read_nowait()
+            if not chunk:
+                if stream.at_eof():
+                    break
+                # Each wait is bounded: slow is fine, still is not.
+                async with asyncio.timeout(self._config.stall_timeout):
+                    chunk = await stream.readany()
+                if not chunk:
+                    break
+            size += len(chunk)
+            if size > limit:
+                raise self._too_large()
+            chunks.append(chunk)
+        # One chunk comes back as is; several are copied once.
+        return b"".join(chunks)
 
     async def _read_form_file(self, request: web.Request) -> bytes:
         reader = await request.multipart()
@@ -193,13 +206,15 @@ class HttpUploadHandlers:
             yield chunk
 
     async def _read_limited(self, chunks: AsyncIterator[bytes]) -> bytes:
-        body = bytearray()
+        parts: list[bytes] = []
+        size = 0
         limit = self._config.max_upload_size
         async for chunk in chunks:
-            body += chunk
-            if len(body) > limit:
+            size += len(chunk)
+            if size > limit:
                 raise self._too_large()
-        return bytes(body)
+            parts.append(chunk)
+        return b"".join(parts)
 
     def add_routes(self, app: web.Application) -> None:
         """Mount POST|PUT /photo/{username} and POST|PUT /upload/{username} on app."""

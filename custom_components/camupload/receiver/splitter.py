@@ -16,7 +16,9 @@ _SOI_CODE = 0xD8
 _EOI_CODE = 0xD9
 _SOS_CODE = 0xDA
 _TEM_CODE = 0x01
-_RST_CODES = range(0xD0, 0xD8)
+_RST_FIRST = 0xD0
+_RST_LAST = 0xD7
+_RST_CODES = range(_RST_FIRST, _RST_LAST + 1)
 _MIN_SEGMENT_LENGTH = 2
 
 
@@ -113,27 +115,11 @@ class FrameSplitter:
         return True
 
     def _step_entropy(self) -> bool:
-        buf = self._buf
-        find = buf.find
-        end = len(buf)
-        pos = self._pos
-        # memchr-speed search for 0xFF; stuffing (FF00) and RSTn are skipped in place.
-        while (pos := find(b"\xff", pos)) >= 0:
-            if pos + 1 >= end:
-                # A final 0xFF may pair with the next chunk's first byte.
-                self._pos = pos
-                return False
-            following = buf[pos + 1]
-            if following == 0 or following in _RST_CODES:
-                pos += 2
-            elif following == _MARKER_PREFIX:
-                pos += 1
-            else:
-                self._pos = pos
-                self._state = _State.MARKER
-                return True
-        self._pos = end
-        return False
+        pos, found = find_marker(self._buf, self._pos)
+        self._pos = pos
+        if found:
+            self._state = _State.MARKER
+        return found
 
     def _step_marker(self, frames: list[bytes]) -> bool:
         buf = self._buf
@@ -194,18 +180,72 @@ class FrameSplitter:
         return True
 
 
-def jpeg_length(data: bytes) -> int | None:
-    """Return the length of the complete JPEG at the start of data, or None."""
+def find_marker(data: bytes | bytearray, pos: int) -> tuple[int, bool]:
+    """Find the marker that ends entropy-coded data starting at pos.
+
+    Returns (position, True) for the marker's 0xFF, or (resume position, False)
+    when data ends first: a final 0xFF may pair with the next chunk's first byte.
+    """
+    find = data.find
+    # memchr-speed search for 0xFF; stuffing (FF00) and RSTn are skipped in place.
+    # Ordered by frequency: this loop runs for every 0xFF of every image.
+    try:
+        while (pos := find(b"\xff", pos)) >= 0:
+            following = data[pos + 1]
+            if following == 0:
+                pos += 2
+            elif following == _MARKER_PREFIX:
+                pos += 1
+            elif _RST_FIRST <= following <= _RST_LAST:
+                pos += 2
+            else:
+                return pos, True
+    except IndexError:
+        return pos, False
+    return len(data), False
+
+
+def _skip_segment(data: bytes | bytearray, pos: int, code: int) -> int | None:
+    """Return where the marker after the segment at pos is, or None if it is broken or cut."""
+    if len(data) - pos < len(_SOI) + 2:
+        return None
+    length = (data[pos + 2] << 8) | data[pos + 3]
+    if length < _MIN_SEGMENT_LENGTH:
+        return None
+    pos += 2 + length
+    if code != _SOS_CODE or pos > len(data):
+        return pos
+    pos, found = find_marker(data, pos)
+    return pos if found else None
+
+
+def jpeg_length(data: bytes | bytearray) -> int | None:
+    """Return the length of the complete JPEG at the start of data, or None.
+
+    Walks the same marker structure as FrameSplitter, in place: nothing is copied.
+    """
     if not data.startswith(_SOI):
         return None
-    splitter = FrameSplitter(max_frame_size=len(data))
-    frames = splitter.feed(data)
-    # Parsing is deterministic, so a first frame equal to a prefix is the one at offset 0.
-    if frames and data.startswith(frames[0]):
-        return len(frames[0])
+    end = len(data)
+    pos: int | None = len(_SOI)
+    while pos is not None and end - pos >= len(_SOI):
+        if data[pos] != _MARKER_PREFIX:
+            return None
+        code = data[pos + 1]
+        if code == _EOI_CODE:
+            return pos + 2
+        if code == _SOI_CODE:
+            # A new image before this one ended: the one at offset 0 is cut short.
+            return None
+        if code == _MARKER_PREFIX:
+            pos += 1
+        elif code == _TEM_CODE or code in _RST_CODES:
+            pos += 2
+        else:
+            pos = _skip_segment(data, pos, code)
     return None
 
 
-def is_complete_jpeg(data: bytes) -> bool:
+def is_complete_jpeg(data: bytes | bytearray) -> bool:
     """Tell whether data starts with a structurally complete JPEG (SOI to EOI)."""
     return jpeg_length(data) is not None

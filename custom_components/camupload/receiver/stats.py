@@ -1,9 +1,30 @@
 """Live per-account counters."""
 
-from dataclasses import replace
 from datetime import datetime
 
 from .model import AccountStats
+
+
+class _Counters:
+    """Mutable counters of one account; AccountStats values are built only when asked."""
+
+    __slots__ = ("active_connections", "bytes", "files", "frames", "last_frame_at")
+
+    def __init__(self) -> None:
+        self.frames = 0
+        self.files = 0
+        self.bytes = 0
+        self.last_frame_at: datetime | None = None
+        self.active_connections = 0
+
+    def value(self) -> AccountStats:
+        return AccountStats(
+            frames=self.frames,
+            files=self.files,
+            bytes=self.bytes,
+            last_frame_at=self.last_frame_at,
+            active_connections=self.active_connections,
+        )
 
 
 class StatsBook:
@@ -11,39 +32,46 @@ class StatsBook:
 
     def __init__(self) -> None:
         """Start with no counters."""
-        self._stats: dict[str, AccountStats] = {}
+        self._stats: dict[str, _Counters] = {}
+
+    def _counters(self, username: str) -> _Counters:
+        counters = self._stats.get(username)
+        if counters is None:
+            counters = self._stats[username] = _Counters()
+        return counters
 
     def get(self, username: str) -> AccountStats:
         """Return the counters of one account (zeros if it never connected)."""
-        return self._stats.get(username, AccountStats())
+        counters = self._stats.get(username)
+        return AccountStats() if counters is None else counters.value()
 
     def snapshot(self) -> dict[str, AccountStats]:
         """Return the counters of every account seen so far."""
-        return dict(self._stats)
+        return {username: counters.value() for username, counters in self._stats.items()}
 
     def frame(self, username: str, size: int, at: datetime) -> None:
         """Count one published frame."""
-        stats = self.get(username)
-        self._stats[username] = replace(
-            stats, frames=stats.frames + 1, bytes=stats.bytes + size, last_frame_at=at
-        )
+        counters = self._counters(username)
+        counters.frames += 1
+        counters.bytes += size
+        counters.last_frame_at = at
 
     def file(self, username: str, size: int) -> None:
         """Count one published non-JPEG file."""
-        stats = self.get(username)
-        self._stats[username] = replace(stats, files=stats.files + 1, bytes=stats.bytes + size)
+        counters = self._counters(username)
+        counters.files += 1
+        counters.bytes += size
 
     def connection_opened(self, username: str) -> None:
         """Count a connection that logged in as username."""
-        stats = self.get(username)
-        self._stats[username] = replace(stats, active_connections=stats.active_connections + 1)
+        self._counters(username).active_connections += 1
 
     def connection_closed(self, username: str) -> None:
         """Forget a connection that logged in as username."""
-        stats = self.get(username)
-        count = max(stats.active_connections - 1, 0)
-        self._stats[username] = replace(stats, active_connections=count)
+        counters = self._counters(username)
+        counters.active_connections = max(counters.active_connections - 1, 0)
 
     def active_connections(self, username: str) -> int:
         """Return how many connections are logged in as username."""
-        return self.get(username).active_connections
+        counters = self._stats.get(username)
+        return 0 if counters is None else counters.active_connections
