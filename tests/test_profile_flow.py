@@ -83,7 +83,11 @@ async def test_profile_errors_recover_and_preview(hass: HomeAssistant) -> None:
     assert subentry.data["file_name"] == "{{ 'snap' }}-$(FPR.ENO).jpg"
 
     # Reconfigure: the preview renders the template; an empty password keeps the old one.
-    result = await entry.start_subentry_reconfigure_flow(hass, subentry.subentry_id)
+    # The helper's signature differs between versions: start the flow directly.
+    result = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, SUBENTRY_PROFILE),
+        context={"source": "reconfigure", "subentry_id": subentry.subentry_id},
+    )
     assert result["step_id"] == "reconfigure"
     assert _placeholders(result)["destination"].endswith("/snap-000000.jpg")
     result = await configure(result["flow_id"], _answers(name="Gate", directory="$(FOO)"))
