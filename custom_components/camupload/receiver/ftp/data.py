@@ -10,6 +10,10 @@ MIN_ACTIVE_PORT = 1024
 _PORT_ARGUMENT = re.compile(r"^\s*(\d{1,3}(?:,\d{1,3}){5})\s*$")
 
 
+class TransferTooLargeError(Exception):
+    """More bytes arrived on a data connection than the transfer may hold."""
+
+
 class DataChannel:
     """One data connection: a reader with a stall timeout and a writer."""
 
@@ -21,10 +25,27 @@ class DataChannel:
         self.writer = writer
         self.stall_timeout = stall_timeout
 
-    async def read(self, size: int) -> bytes:
-        """Read up to size bytes; TimeoutError if none arrive within the stall timeout."""
-        async with asyncio.timeout(self.stall_timeout):
-            return await self.reader.read(size)
+    async def read_all(self, limit: int, chunk_size: int) -> bytes:
+        """Read to the end of the transfer.
+
+        Raises TimeoutError if no byte arrives within the stall timeout and
+        TransferTooLargeError as soon as more than limit bytes have arrived.
+        """
+        reader = self.reader
+        stall = self.stall_timeout
+        loop = asyncio.get_running_loop()
+        chunks: list[bytes] = []
+        size = 0
+        # One timer for the transfer, pushed back after every chunk: slow is fine, still is not.
+        async with asyncio.timeout(stall) as deadline:
+            while chunk := await reader.read(chunk_size):
+                size += len(chunk)
+                if size > limit:
+                    raise TransferTooLargeError
+                chunks.append(chunk)
+                deadline.reschedule(loop.time() + stall)
+        # One chunk comes back as is; several are copied once.
+        return b"".join(chunks)
 
     async def write(self, data: bytes) -> None:
         """Send bytes; TimeoutError if the peer stops reading."""
@@ -39,6 +60,9 @@ class DataChannel:
 
 def same_host(first: str, second: str) -> bool:
     """Compare two addresses, treating IPv4-mapped IPv6 like IPv4."""
+    if first == second:
+        # The usual case, checked on every data connection: no parsing needed.
+        return True
     try:
         one = ipaddress.ip_address(first.split("%", 1)[0])
         two = ipaddress.ip_address(second.split("%", 1)[0])

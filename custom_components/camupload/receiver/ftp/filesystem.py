@@ -99,6 +99,9 @@ class AccountFileSystem:
         if size > self.max_bytes:
             msg = f"file larger than the account storage ({self.max_bytes} bytes)"
             raise StorageFullError(msg)
+        if self.held_bytes + size <= self.max_bytes and self._entries + entries <= self.max_entries:
+            # Room already: no need to walk (and copy) the list of files on every store.
+            return
         for path, entry in list(self._files.items()):
             if self.held_bytes + size <= self.max_bytes and self._entries + entries <= (
                 self.max_entries

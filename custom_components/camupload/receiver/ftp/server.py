@@ -12,7 +12,7 @@ from custom_components.camupload.receiver.model import Account, ReceiverConfig
 from custom_components.camupload.receiver.publisher import Publisher
 from custom_components.camupload.receiver.splitter import is_complete_jpeg
 
-from .data import DataChannel
+from .data import TransferTooLargeError
 from .filesystem import (
     DirEntry,
     FileEntry,
@@ -26,10 +26,6 @@ from .session import Command, SessionFtpServer, is_set, listing_argument, resolv
 _SOI = b"\xff\xd8"
 _FEATURES = ("EPRT", "EPSV", "MDTM", "MLST type*;size*;modify*;", "PASV", "SIZE", "UTF8")
 _TYPES = frozenset({"I", "A", "A N", "L 8", "L8"})
-
-
-class _TooLargeError(Exception):
-    """An upload passed the size limit."""
 
 
 class CameraFtpServer(SessionFtpServer):
@@ -112,8 +108,8 @@ class CameraFtpServer(SessionFtpServer):
             connection.response("425", "cannot open data connection")
             return True
         try:
-            body = await self._read_upload(channel, limit)
-        except _TooLargeError:
+            body = await channel.read_all(limit, self.block_size)
+        except TransferTooLargeError:
             connection.response(
                 "552", f"file larger than {self._config.max_upload_size} bytes, refused"
             )
@@ -131,14 +127,6 @@ class CameraFtpServer(SessionFtpServer):
         finally:
             channel.close()
         return self._store(connection, path, body, append=append)
-
-    async def _read_upload(self, channel: DataChannel, limit: int) -> bytes:
-        body = bytearray()
-        while chunk := await channel.read(self.block_size):
-            body += chunk
-            if len(body) > limit:
-                raise _TooLargeError
-        return bytes(body)
 
     def _store(
         self, connection: Connection, path: PurePosixPath, body: bytes, *, append: bool

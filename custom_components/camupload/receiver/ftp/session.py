@@ -4,9 +4,9 @@ import asyncio
 import errno
 import logging
 import socket
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path, PurePosixPath
-from typing import cast
+from typing import cast, override
 
 import aioftp
 from aioftp import errors as aioftp_errors
@@ -28,6 +28,7 @@ from .data import (
 )
 from .filesystem import ROOT, AccountFileSystem
 from .pathio import AccountPathIO
+from .replies import format_reply
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -113,6 +114,24 @@ class SessionFtpServer(aioftp.Server):
             return False
         return await super().greeting(connection, rest)
 
+    @override
+    async def write_response(
+        self, stream: StreamIO, code: str, lines: str | Iterable[str] = "", list: bool = False
+    ) -> None:
+        """Send one reply in one write (aioftp writes, throttles and drains line by line)."""
+        text = format_reply(code, lines, listing=list)
+        if _LOGGER.isEnabledFor(logging.DEBUG):
+            _LOGGER.debug("reply %s", text.rstrip())
+        writer = stream.writer
+        writer.write(text.encode(self.encoding))
+        if writer.transport.get_write_buffer_size():
+            # Only a client that stops reading can make this wait.
+            async with asyncio.timeout(self.socket_timeout):
+                await writer.drain()
+        else:
+            # Returns at once; raises if the connection is gone.
+            await writer.drain()
+
     async def parse_command(
         self, stream: StreamIO, censor_commands: tuple[str] = ("pass",)
     ) -> tuple[str, str]:
@@ -133,7 +152,8 @@ class SessionFtpServer(aioftp.Server):
             return _BAD_LINE, "names with CR, LF or NUL are refused"
         if connection is not None and self._escapes(connection, name, rest):
             return _ESCAPE, rest
-        _LOGGER.debug("%s %s", name, "***" if name == "pass" else rest)
+        if _LOGGER.isEnabledFor(logging.DEBUG):
+            _LOGGER.debug("%s %s", name, "***" if name == "pass" else rest)
         return name, rest
 
     async def _read_line(
@@ -142,7 +162,9 @@ class SessionFtpServer(aioftp.Server):
         """Return a command line, or the internal command that replaces it."""
         while True:
             try:
-                line = await stream.readline()
+                # The reader itself: aioftp's stream wraps each line in throttles and wait_for.
+                async with asyncio.timeout(self.idle_timeout):
+                    line = await stream.reader.readline()
             except TimeoutError:
                 # A long upload keeps the control connection silent: that is not idleness.
                 if connection is not None and connection.extra_workers:
@@ -406,18 +428,19 @@ def _path_io_factory() -> "type[aioftp.AbstractPathIO[Path]]":
 
 def resolve(current: PurePosixPath, argument: str) -> PurePosixPath | None:
     """Resolve a client path against the current directory; None if it leaves the root."""
-    path = PurePosixPath(argument) if argument else current
-    if not path.is_absolute():
-        path = current / path
+    # Plain string work: this runs for every path command, twice for uploads.
+    if not argument:
+        return current
+    text = argument if argument.startswith("/") else f"{current}/{argument}"
     parts: list[str] = []
-    for part in path.parts[1:]:
+    for part in text.split("/"):
         if part == "..":
             if not parts:
                 return None
             parts.pop()
-        elif part != ".":
+        elif part not in ("", "."):
             parts.append(part)
-    return PurePosixPath("/", *parts)
+    return PurePosixPath("/" + "/".join(parts))
 
 
 def listing_argument(rest: str) -> str:
