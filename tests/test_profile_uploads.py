@@ -13,12 +13,14 @@ from homeassistant.core import HomeAssistant, ServiceResponse
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
 )
 
 from custom_components.camupload import profile_runner
+from custom_components.camupload.camera_feed import LatestFrame
 from custom_components.camupload.const import DOMAIN
 from custom_components.camupload.diagnostics import async_get_config_entry_diagnostics
 from custom_components.camupload.profile_runner import (
@@ -26,7 +28,7 @@ from custom_components.camupload.profile_runner import (
     failing_issue_id,
     spool_directory,
 )
-from custom_components.camupload.runtime import uploader_hub
+from custom_components.camupload.runtime import receiver_hub, uploader_hub
 from tests.conftest import free_port
 from tests.profile_setup import (
     FrameCamera,
@@ -402,6 +404,21 @@ async def test_upload_to_our_receiver_camera(hass: HomeAssistant, tmp_path: Path
     await _until(lambda: len(stored.frames()) == 1)
     assert stored.frames()[0].jpeg == image.content
     assert len(image.content) == delivery.bytes
+
+    # A reloaded receiver has new feeds: the relay follows them rather than the old one.
+    assert await hass.config_entries.async_reload(receiver.entry_id)
+    await hass.async_block_till_done()
+    new_hub = receiver_hub(receiver)
+    assert new_hub is not None
+    later = LatestFrame(
+        data=b"\xff\xd8 after reload \xff\xd9",
+        received_at=dt_util.utcnow() + timedelta(seconds=1),
+        source="http",
+        file_name=None,
+    )
+    next(iter(new_hub.feeds.values())).push(later)
+    assert collector.pushed
+    assert stored.frames()[-1].jpeg == later.data
 
 
 def test_frame_camera_is_a_camera() -> None:

@@ -63,6 +63,9 @@ CONF_CAMERA_NAME: Final = "name"
 CONF_REGENERATE_PASSWORD: Final = "regenerate_password"  # noqa: S105 - a field name
 PASSWORD_BYTES: Final = 12  # token_urlsafe(12) gives 16 characters
 
+# Sent when a receiver (re)starts with new camera feeds: profiles buffering from them resubscribe.
+SIGNAL_RECEIVER_STARTED: Final = "camupload_receiver_started"
+
 # Events, triggers and repairs.
 EVENT_IMAGE_RECEIVED: Final = "camupload_image_received"
 TRIGGER_IMAGE_RECEIVED: Final = "image_received"

@@ -15,10 +15,11 @@ from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.util import dt as dt_util
 
 from .camera_feed import CameraFeed
-from .const import DOMAIN
+from .const import DOMAIN, SIGNAL_RECEIVER_STARTED
 from .receiver_hub import ReceiverHub
 from .uploader.clip import MAX_CLIP_FRAMES, Frame
 
@@ -53,18 +54,21 @@ class FrameBuffer:
         return list(self._frames)
 
 
-def receiver_feed(hass: HomeAssistant, entity_id: str) -> CameraFeed | None:
-    """The live feed of a camupload receiver camera, or None for any other camera."""
+def receiver_feed(
+    hass: HomeAssistant, entity_id: str, hub: ReceiverHub | None = None
+) -> CameraFeed | None:
+    """The live feed of a camupload receiver camera (in hub, or the loaded receiver's)."""
     registered = er.async_get(hass).async_get(entity_id)
     if registered is None or registered.platform != DOMAIN or registered.config_entry_id is None:
         return None
-    entry: ConfigEntry | None = hass.config_entries.async_get_entry(registered.config_entry_id)
-    if entry is None or entry.state is not ConfigEntryState.LOADED:
-        return None
-    # runtime.py imports this module's users: test the hub, not the runtime data class.
-    hub = getattr(entry.runtime_data, "hub", None)
-    if not isinstance(hub, ReceiverHub):
-        return None
+    if hub is None:
+        entry: ConfigEntry | None = hass.config_entries.async_get_entry(registered.config_entry_id)
+        if entry is None or entry.state is not ConfigEntryState.LOADED:
+            return None
+        # runtime.py imports this module's users: test the hub, not the runtime data class.
+        hub = getattr(entry.runtime_data, "hub", None)
+        if not isinstance(hub, ReceiverHub):
+            return None
     return hub.feeds.get(registered.unique_id)
 
 
@@ -81,6 +85,7 @@ class FrameCollector:
         self.buffer = buffer
         self._remove_listener: Callable[[], None] | None = None
         self._task: asyncio.Task[None] | None = None
+        self._unsubscribe_restarts: Callable[[], None] | None = None
 
     @property
     def pushed(self) -> bool:
@@ -89,7 +94,29 @@ class FrameCollector:
 
     def start(self) -> None:
         """Subscribe to the receiver's feed, or start polling the camera entity."""
-        feed = receiver_feed(self.hass, self.entity_id)
+        # A reloaded receiver has new feeds; one that loads after us replaces the polling.
+        self._unsubscribe_restarts = async_dispatcher_connect(
+            self.hass, SIGNAL_RECEIVER_STARTED, self._receiver_started
+        )
+        self._attach()
+
+    @callback
+    def _receiver_started(self, hub: ReceiverHub) -> None:
+        if (feed := receiver_feed(self.hass, self.entity_id, hub)) is None:
+            return
+        self._detach()
+        self._attach(feed)
+
+    def _detach(self) -> None:
+        if self._remove_listener is not None:
+            self._remove_listener()
+            self._remove_listener = None
+        if self._task is not None:
+            self._task.cancel()
+            self._task = None
+
+    def _attach(self, feed: CameraFeed | None = None) -> None:
+        feed = feed or receiver_feed(self.hass, self.entity_id)
         if feed is not None:
 
             @callback
@@ -116,10 +143,10 @@ class FrameCollector:
 
     async def stop(self) -> None:
         """Stop collecting."""
-        if self._remove_listener is not None:
-            self._remove_listener()
-            self._remove_listener = None
-        task, self._task = self._task, None
+        if self._unsubscribe_restarts is not None:
+            self._unsubscribe_restarts()
+            self._unsubscribe_restarts = None
+        task = self._task
+        self._detach()
         if task is not None:
-            task.cancel()
             await asyncio.gather(task, return_exceptions=True)

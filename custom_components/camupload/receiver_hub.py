@@ -18,6 +18,7 @@ from homeassistant.exceptions import ConfigEntryNotReady
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.dispatcher import async_dispatcher_send
 
 from .archive import safe_name
 from .camera_feed import CameraFeed, LatestFrame
@@ -25,6 +26,7 @@ from .const import (
     AUTH_FAILURES_FOR_ISSUE,
     DOMAIN,
     EVENT_IMAGE_RECEIVED,
+    SIGNAL_RECEIVER_STARTED,
     SUBENTRY_CAMERA,
 )
 from .last_frame_store import LastFrameStore
@@ -134,6 +136,7 @@ class ReceiverHub:
                 translation_key="cannot_listen",
                 translation_placeholders={"error": str(err)},
             ) from err
+        async_dispatcher_send(self.hass, SIGNAL_RECEIVER_STARTED, self)
         self._save_task = self.entry.async_create_background_task(
             self.hass, self._save_periodically(), "camupload last frame saver"
         )
