@@ -3,9 +3,10 @@
     .venv/bin/python bench/receiver.py [--seconds 3]
 
 1. HTTP photo uploads/s (100 KB JPEG, 16 concurrent clients) vs a bare aiohttp handler
-   that only reads the body.
+   that only reads the body. Every server gets an untimed warm-up first.
 2. FTP: 16 accounts, one curl process per account uploading many 100 KB files over one
-   login, against this receiver, pyftpdlib and vsftpd (files on tmpfs for the latter two).
+   login, against this receiver, pyftpdlib and vsftpd (files on tmpfs for the latter two);
+   best of 3 rounds for each server.
 3. MJPEG push ingest frames/s (50 KB frames) for 1 and 32 streams, and the frame splitter's
    MB/s against a plain bytes.find scan of the same data.
 """
@@ -39,6 +40,7 @@ from custom_components.camupload.receiver import (  # noqa: E402
 CLIENTS = 16
 STREAMS = 32
 FTP_FILES_PER_CLIENT = 40
+FTP_ROUNDS = 3
 PHOTO_SIZE = 100_000
 FRAME_SIZE = 50_000
 # Untimed warm-up before each measured run (connections, caches, first logins).
@@ -140,9 +142,11 @@ async def bench_http(seconds: float) -> tuple[float, float]:
 async def curl_uploads(
     port: int, users: list[tuple[str, str]], files: list[Path], remote: str
 ) -> float:
-    """Files/s for one curl process per user, after an untimed warm-up round."""
+    """Best files/s of FTP_ROUNDS rounds, after an untimed warm-up round."""
     await curl_round(port, users, files[:WARM_UP_FILES], remote)
-    return await curl_round(port, users, files, remote)
+    # Single rounds swing widely here (pyftpdlib from about 500/s to 2000/s): each server
+    # is credited with its best round, which keeps the baseline at its fastest.
+    return max([await curl_round(port, users, files, remote) for _ in range(FTP_ROUNDS)])
 
 
 async def curl_round(
