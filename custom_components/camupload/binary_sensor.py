@@ -7,7 +7,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import CONF_ONLINE_WINDOW
-from .entity import ReceiverCameraEntity
+from .entity import ReceiverCameraEntity, add_camera_entities
 from .profile_entities import add_profile_entities, profile_binary_sensors
 from .receiver_hub import ReceiverCamera, ReceiverHub
 from .runtime import CamuploadConfigEntry, receiver_hub, uploader_hub
@@ -21,16 +21,13 @@ async def async_setup_entry(
     entry: CamuploadConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add a connectivity sensor for every receiver camera."""
+    """Add a connectivity sensor for every receiver camera, or streaming profile."""
     del hass
     if (uploader := uploader_hub(entry)) is not None:
         add_profile_entities(uploader, async_add_entities, profile_binary_sensors)
-    if (hub := receiver_hub(entry)) is None:
-        return
-    for camera in hub.cameras.values():
-        async_add_entities(
-            [CameraConnectivity(hub=hub, camera=camera)],
-            config_subentry_id=camera.subentry_id,
+    if (hub := receiver_hub(entry)) is not None:
+        add_camera_entities(
+            hub, async_add_entities, lambda camera: [CameraConnectivity(hub=hub, camera=camera)]
         )
 
 

@@ -10,7 +10,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import CONF_IDLE_AFTER
-from .entity import ReceiverCameraEntity
+from .entity import ReceiverCameraEntity, add_camera_entities
 from .placeholder import placeholder_jpeg
 from .receiver_hub import ReceiverCamera, ReceiverHub
 from .runtime import CamuploadConfigEntry, receiver_hub
@@ -28,12 +28,9 @@ async def async_setup_entry(
 ) -> None:
     """Add a camera entity for every camera subentry of the receiver."""
     del hass
-    if (hub := receiver_hub(entry)) is None:
-        return
-    for camera in hub.cameras.values():
-        async_add_entities(
-            [UploadCamera(hub=hub, camera=camera)],
-            config_subentry_id=camera.subentry_id,
+    if (hub := receiver_hub(entry)) is not None:
+        add_camera_entities(
+            hub, async_add_entities, lambda camera: [UploadCamera(hub=hub, camera=camera)]
         )
 
 

@@ -1,10 +1,12 @@
 """Base entity of a receiver camera: its device, and state writes paced for fast streams."""
 
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 
 from homeassistant.core import CALLBACK_TYPE, HassJob, callback
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.event import async_call_later
 from homeassistant.util import dt as dt_util
 
@@ -16,6 +18,16 @@ from .receiver_hub import ReceiverCamera, ReceiverHub
 STATE_WRITE_INTERVAL = 5.0
 # Expiry checks run this much after the boundary, so the state has certainly changed.
 RECHECK_MARGIN = timedelta(milliseconds=100)
+
+
+def add_camera_entities(
+    hub: ReceiverHub,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    factory: Callable[[ReceiverCamera], Iterable[Entity]],
+) -> None:
+    """Add factory's entities for every receiver camera, each to its camera subentry."""
+    for camera in hub.cameras.values():
+        async_add_entities(list(factory(camera)), config_subentry_id=camera.subentry_id)
 
 
 class ReceiverCameraEntity(Entity):

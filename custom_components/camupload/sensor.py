@@ -14,7 +14,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .camera_feed import FRAME_RATE_WINDOW, CameraFeed
-from .entity import ReceiverCameraEntity
+from .entity import ReceiverCameraEntity, add_camera_entities
 from .profile_entities import add_profile_entities, profile_sensors
 from .receiver_hub import ReceiverCamera, ReceiverHub
 from .runtime import CamuploadConfigEntry, receiver_hub, uploader_hub
@@ -56,19 +56,18 @@ async def async_setup_entry(
     entry: CamuploadConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the sensors of every receiver camera."""
+    """Add the sensors of every receiver camera, or of every upload profile."""
     del hass
     if (uploader := uploader_hub(entry)) is not None:
         add_profile_entities(uploader, async_add_entities, profile_sensors)
-    if (hub := receiver_hub(entry)) is None:
-        return
-    for camera in hub.cameras.values():
-        async_add_entities(
-            [
+    if (hub := receiver_hub(entry)) is not None:
+        add_camera_entities(
+            hub,
+            async_add_entities,
+            lambda camera: [
                 FeedSensor(hub=hub, camera=camera, description=description)
                 for description in SENSORS
             ],
-            config_subentry_id=camera.subentry_id,
         )
 
 
