@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from homeassistant.components.binary_sensor import BinarySensorDeviceClass, BinarySensorEntity
+from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
@@ -35,6 +36,7 @@ class CameraConnectivity(ReceiverCameraEntity, BinarySensorEntity):
     """On while the camera has uploaded within the online window."""
 
     _attr_device_class = BinarySensorDeviceClass.CONNECTIVITY
+    _attr_entity_category = EntityCategory.DIAGNOSTIC
 
     def __init__(self, *, hub: ReceiverHub, camera: ReceiverCamera) -> None:
         """Watch camera's uploads."""

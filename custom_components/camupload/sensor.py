@@ -10,6 +10,7 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
     SensorStateClass,
 )
+from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
@@ -42,6 +43,7 @@ SENSORS: tuple[FeedSensorDescription, ...] = (
     FeedSensorDescription(
         key="frame_rate",
         translation_key="frame_rate",
+        entity_category=EntityCategory.DIAGNOSTIC,
         native_unit_of_measurement="fps",
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=1,
