@@ -254,11 +254,46 @@ async def test_mjpeg_event_clip_without_buffer(
     )
     runner = await _load(hass, server_entry(ftp_answers(vsftpd_server), profile))
     assert runner.buffer is None
-    deliveries = await runner.async_upload(event=True)
-    assert [delivery.path for delivery in deliveries] == ["incoming/clip-000001.mjpeg"]
+    upload = await runner.async_upload(event=True)
+    assert upload.event == 1
+    assert [delivery.path for delivery in upload.deliveries] == ["incoming/clip-000001.mjpeg"]
     clip = vsftpd_server.path("clip-000001.mjpeg").read_bytes()
     assert clip == b"".join(camera.given[: clip.count(b"\xff\xd9")])
     assert clip.count(b"\xff\xd8") >= 2
+
+
+async def test_concurrent_events_take_their_own_numbers(
+    hass: HomeAssistant, vsftpd_server: FtpServer
+) -> None:
+    """Two events started together each get their own number, in names and in the response."""
+    await setup_camera(hass)
+    profile = profile_subentry(
+        directory="incoming",
+        file_name="clip-$(FPR.ENO).mjpeg",
+        file_type="clip_mjpeg",
+        frame_rate=5.0,
+        seconds_after=0.4,
+    )
+    await _load(hass, server_entry(ftp_answers(vsftpd_server), profile))
+
+    async def event() -> dict[str, Any]:
+        response = await hass.services.async_call(
+            DOMAIN,
+            "upload_profile",
+            {"profile": "Yard", "event": True},
+            blocking=True,
+            return_response=True,
+        )
+        (result,) = _profiles(response)
+        return result
+
+    first, second = await asyncio.gather(event(), event())
+    assert sorted([first["event"], second["event"]]) == [1, 2]
+    for result in (first, second):
+        (file,) = result["files"]
+        assert file["path"] == f"incoming/clip-{result['event']:06d}.mjpeg"
+    names = sorted(path.name for path in vsftpd_server.path().iterdir())
+    assert names == ["clip-000001.mjpeg", "clip-000002.mjpeg"]
 
 
 async def test_scheduled_uploads_follow_the_switch(
@@ -396,7 +431,7 @@ async def test_upload_to_our_receiver_camera(hass: HomeAssistant, tmp_path: Path
     assert collector is not None
     assert collector.pushed
 
-    (delivery,) = await runners["To receiver"].async_upload()
+    (delivery,) = (await runners["To receiver"].async_upload()).deliveries
     assert delivery.bytes > 0
     image = await async_get_image(hass, CAMERA_ENTITY)
     stored = runners["Relay"].buffer

@@ -85,6 +85,14 @@ class Delivery:
         }
 
 
+@dataclass(frozen=True, kw_only=True)
+class ProfileUpload:
+    """What one upload of a profile did: its event number (None without an event), its files."""
+
+    event: int | None
+    deliveries: tuple[Delivery, ...]
+
+
 class ProfileRunner:
     """Uploads one profile's files; keeps its frame buffer, schedule, event numbers and status."""
 
@@ -228,8 +236,10 @@ class ProfileRunner:
         event: bool = False,
         camera: str | None = None,
         variables: Mapping[str, str] | None = None,
-    ) -> list[Delivery]:
+    ) -> ProfileUpload:
         """Upload the current image, or with event=True the clip around a new event.
+
+        Each event takes its own number at once, so concurrent events never share one.
 
         Raises:
             ServiceValidationError: a name template cannot be rendered.
@@ -237,9 +247,11 @@ class ProfileRunner:
                 in the spool and are retried).
         """
         entity_id = camera or self.settings.camera
+        event_number = self.event_number
         if event:
             self.event_number += 1
-            await self._events.async_save({"event": self.event_number})
+            event_number = self.event_number
+            await self._events.async_save({"event": event_number})
         try:
             frames, event_time = await self._frames(entity_id, event=event)
         except HomeAssistantError as err:
@@ -249,8 +261,8 @@ class ProfileRunner:
                 translation_key="camera_unavailable",
                 translation_placeholders={"camera": entity_id, "error": str(err)},
             ) from err
-        files = await self._files(entity_id, frames, event_time, variables or {})
-        deliveries = [await self._send(file) for file in files]
+        files = await self._files(entity_id, frames, event_time, event_number, variables or {})
+        deliveries = tuple([await self._send(file) for file in files])
         spooled = [delivery for delivery in deliveries if delivery.spooled]
         if spooled:
             error = self.dispatcher.last_error
@@ -263,7 +275,7 @@ class ProfileRunner:
                     "error": str(error) if error else "files are still waiting in the spool",
                 },
             )
-        return deliveries
+        return ProfileUpload(event=event_number if event else None, deliveries=deliveries)
 
     async def _frames(self, entity_id: str, *, event: bool) -> tuple[list[Frame], datetime | None]:
         """The frames to send, and the event time when they form a clip."""
@@ -291,6 +303,7 @@ class ProfileRunner:
         entity_id: str,
         frames: list[Frame],
         event_time: datetime | None,
+        event_number: int,
         variables: Mapping[str, str],
     ) -> list[OutgoingFile]:
         state = self.hass.states.get(entity_id)
@@ -322,7 +335,7 @@ class ProfileRunner:
                 camera_name=camera_name,
                 when=dt_util.as_local(frame.taken),
                 frame=number,
-                event=self.event_number,
+                event=event_number,
                 profile_name=self.name,
                 profile_number=settings.profile.number,
             )

@@ -82,7 +82,7 @@ def targeted_runners(hass: HomeAssistant, call: ServiceCall) -> list[ProfileRunn
 async def _async_upload(call: ServiceCall) -> ServiceResponse:
     results: list[JsonObjectType] = []
     for runner in targeted_runners(call.hass, call):
-        deliveries = await runner.async_upload(
+        upload = await runner.async_upload(
             event=call.data[ATTR_EVENT],
             camera=call.data.get(ATTR_CAMERA),
             variables=call.data[ATTR_VARIABLES],
@@ -90,8 +90,8 @@ async def _async_upload(call: ServiceCall) -> ServiceResponse:
         results.append(
             {
                 "profile": runner.name,
-                "event": runner.event_number if call.data[ATTR_EVENT] else None,
-                "files": [delivery.as_dict() for delivery in deliveries],
+                "event": upload.event,
+                "files": [delivery.as_dict() for delivery in upload.deliveries],
             }
         )
     return {"profiles": results}  # type: ignore[dict-item]  # a list of JSON objects
