@@ -1,5 +1,6 @@
 """The "Upload server" flow against real servers on loopback: add, reconfigure, reauthenticate."""
 
+import io
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -9,12 +10,15 @@ from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.const import CONF_PASSWORD, CONF_PORT
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+from PIL import Image
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.camupload.const import CONF_HTTP_PATH, DOMAIN
 from custom_components.camupload.runtime import uploader_hub
+from custom_components.camupload.uploader.network_test import TEST_DATA
 from tests.conftest import free_port
 from tests.profile_setup import ftp_answers, server_entry, vsftpd_server
+from tests.receiver_setup import PASSWORD, USERNAME, receiver_entry
 from tests.uploader.servers import BAD_PASSWORD, FtpServer
 
 __all__ = ["vsftpd_server"]
@@ -149,6 +153,33 @@ async def test_http_server_errors_recover_to_an_entry(
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["data"][CONF_HTTP_PATH] == ""
     assert result["title"] == f"{HTTP_USER}@127.0.0.1"
+
+
+def test_login_check_image_is_a_real_jpeg() -> None:
+    """The image the login check and the network test send decodes as a JPEG."""
+    with Image.open(io.BytesIO(TEST_DATA)) as image:
+        image.load()
+        assert (image.format, image.size) == ("JPEG", (1, 1))
+
+
+async def test_http_server_pointed_at_our_receiver(hass: HomeAssistant) -> None:
+    """An HTTP server entry on camupload's own receiver (which checks JPEGs) can be added."""
+    http_port = free_port()
+    receiver = receiver_entry(free_port(), http_port=http_port)
+    receiver.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(receiver.entry_id)
+    await hass.async_block_till_done()
+
+    flow_id = await _server_form(hass)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id,
+        _http_answers(
+            http_port, username=USERNAME, password=PASSWORD, http_path=f"/photo/{USERNAME}"
+        ),
+    )
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.CREATE_ENTRY, result.get("errors")
+    assert result["title"] == f"{USERNAME}@127.0.0.1"
 
 
 async def test_reconfigure_checks_the_login_and_keeps_the_password(

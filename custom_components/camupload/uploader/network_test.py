@@ -13,8 +13,13 @@ from .model import Destination, OutgoingFile, RemoteFile
 
 TEST_FILE_NAME = "camupload-test.jpg"
 TEST_TEMPORARY_NAME = "camupload-test.tmp"
-# The smallest valid JPEG is not needed: the server only has to store bytes.
-TEST_DATA = b"\xff\xd8camupload network test\xff\xd9"
+# A real 1x1 grey JPEG (159 bytes, made with Pillow): servers that check images accept it too.
+TEST_DATA = bytes.fromhex(
+    "ffd8ffe000104a46494600010100000100010000ffdb004300100b0c0e0c0a100e0d0e1211101318"
+    "281a181616183123251d283a333d3c3933383740485c4e404457453738506d51575f626768673e4d"
+    "71797064785c656763ffc0000b080001000101011100ffc400140001000000000000000000000000"
+    "00000000ffc40014100100000000000000000000000000000000ffda0008010100003f003fffd9"
+)
 
 
 @dataclass(frozen=True, kw_only=True)
