@@ -108,3 +108,30 @@ async def test_profile_errors_recover_and_preview(hass: HomeAssistant) -> None:
     assert result["type"] is FlowResultType.CREATE_ENTRY
     numbers = sorted(s.data[CONF_PROFILE_NUMBER] for s in entry.subentries.values())
     assert numbers == [1, 2]
+
+
+async def test_run_time_variables_are_accepted_and_previewed(hass: HomeAssistant) -> None:
+    """$(USER.*) comes from the action's variables: accepted, and previewed as written."""
+    await setup_camera(hass)
+    entry = server_entry(ftp_answers(_server()))
+    entry.add_to_hass(hass)
+    result = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, SUBENTRY_PROFILE), context={"source": "user"}
+    )
+    configure = hass.config_entries.subentries.async_configure
+
+    # Other unknown names are still refused, by name.
+    result = await configure(result["flow_id"], _answers(file_name="$(USERX.TAG).jpg"))
+    assert result["errors"] == {"file_name": "unknown_variable"}
+    assert _placeholders(result)["variable"] == "USERX.TAG"
+
+    result = await configure(
+        result["flow_id"], _answers(directory="up/$(USER.SITE)", file_name="$(USER.TAG).jpg")
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    (subentry,) = entry.subentries.values()
+    result = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, SUBENTRY_PROFILE),
+        context={"source": "reconfigure", "subentry_id": subentry.subentry_id},
+    )
+    assert _placeholders(result)["destination"] == "up/$(USER.SITE)/$(USER.TAG).jpg"

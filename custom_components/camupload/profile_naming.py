@@ -10,11 +10,18 @@ from homeassistant.helpers.template import Template, is_template_string
 
 from .uploader.errors import TemplateError
 from .uploader.model import RemoteFile, UploadProfile
-from .uploader.templates import NamingContext, render_destination, validate_template
+from .uploader.templates import (
+    NamingContext,
+    render_destination,
+    validate_template,
+    variables_in,
+)
 
 INVALID_TEMPLATE = "invalid_template"
 UNKNOWN_VARIABLE = "unknown_variable"
 INVALID_VARIABLE = "invalid_variable"
+# Variables in this namespace come from the action's `variables` when it runs.
+RUN_TIME_NAMESPACE = "USER."
 
 
 class NameTemplateError(Exception):
@@ -44,13 +51,24 @@ def render_jinja(hass: HomeAssistant, text: str, variables: Mapping[str, Any]) -
         raise NameTemplateError(INVALID_TEMPLATE, detail=str(err)) from err
 
 
-def check_name_template(
-    hass: HomeAssistant, text: str, extra_names: Mapping[str, str] | None = None
-) -> None:
-    """Raise NameTemplateError for a broken Jinja template or an unknown MOBOTIX variable."""
-    rendered = render_jinja(hass, text, extra_names or {})
+def run_time_placeholders(*texts: str) -> dict[str, str]:
+    """Each run-time variable ($(USER.*)) in texts, standing for itself as in $(USER.TAG)."""
+    return {
+        name: f"$({name})"
+        for text in texts
+        for name in variables_in(text)
+        if name.startswith(RUN_TIME_NAMESPACE)
+    }
+
+
+def check_name_template(hass: HomeAssistant, text: str) -> None:
+    """Raise NameTemplateError for a broken Jinja template or an unknown MOBOTIX variable.
+
+    Run-time variables ($(USER.*)) are accepted: the action supplies them.
+    """
+    rendered = render_jinja(hass, text, {})
     try:
-        validate_template(rendered, extra_names=extra_names or {})
+        validate_template(rendered, extra_names=run_time_placeholders(rendered))
     except TemplateError as err:
         raise _from_engine(err) from err
 

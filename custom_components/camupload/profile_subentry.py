@@ -44,7 +44,12 @@ from .const import (
     Schedule,
     TransferMode,
 )
-from .profile_naming import NameTemplateError, check_name_template, render_remote_file
+from .profile_naming import (
+    NameTemplateError,
+    check_name_template,
+    render_remote_file,
+    run_time_placeholders,
+)
 from .upload_settings import PROFILE_DEFAULTS, ProfileSettings
 from .uploader.imaging import MAX_QUALITY, MIN_QUALITY
 from .uploader.templates import NamingContext
@@ -112,13 +117,18 @@ def profile_schema(current: Mapping[str, Any]) -> vol.Schema:
 
 
 def preview_destination(hass: HomeAssistant, settings: ProfileSettings, event: int = 0) -> str:
-    """The path the next upload of these settings would get, as MOBOTIX's "Current Destination"."""
+    """The path the next upload of these settings would get, as MOBOTIX's "Current Destination".
+
+    Run-time variables ($(USER.*)) are shown as they are written.
+    """
     state = hass.states.get(settings.camera)
     camera_name = str(state.name) if state is not None else (settings.camera or "camera")
     context = NamingContext(
         camera_name=camera_name, when=dt_util.now(), event=event, profile_name=settings.name
     )
-    return render_remote_file(hass, settings.profile, context).path
+    profile = settings.profile
+    extra = run_time_placeholders(profile.directory, profile.file_name)
+    return render_remote_file(hass, profile, context, extra).path
 
 
 class ProfileSubentryFlow(ConfigSubentryFlow):
