@@ -162,3 +162,28 @@ def test_same_frames_whatever_the_chunk_boundaries(
         out += splitter.feed(stream[previous:point])
         previous = point
     assert out == frames
+
+
+def _splitter_length(data: bytes) -> int | None:
+    """The length of the JPEG at offset 0 as the stream splitter finds it (the reference)."""
+    if not data.startswith(b"\xff\xd8"):
+        return None
+    frames = FrameSplitter(max_frame_size=len(data)).feed(data)
+    return len(frames[0]) if frames and data.startswith(frames[0]) else None
+
+
+@given(
+    sample=st.sampled_from(range(len(sample_frames()))),
+    cut=st.integers(min_value=0),
+    flips=st.lists(st.tuples(st.integers(min_value=0), st.integers(0, 255)), max_size=4),
+)
+@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
+def test_photo_check_agrees_with_the_splitter(
+    sample: int, cut: int, flips: list[tuple[int, int]]
+) -> None:
+    """The in-place photo check finds the same JPEG end as the splitter, on broken input too."""
+    data = bytearray(sample_frames()[sample])
+    for position, value in flips:
+        data[position % len(data)] = value
+    mutated = bytes(data[: len(data) - cut % len(data)] if cut else data)
+    assert jpeg_length(mutated) == _splitter_length(mutated)
