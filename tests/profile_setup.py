@@ -38,13 +38,14 @@ class FrameCamera(Camera):
         """Start at frame 0."""
         super().__init__()
         self.given: list[bytes] = []
+        self.broken = False  # then each image is bytes no decoder can read
 
     async def async_camera_image(
         self, width: int | None = None, height: int | None = None
     ) -> bytes | None:
         """The next frame."""
         del width, height
-        jpeg = make_jpeg(len(self.given) + 1)
+        jpeg = b"\xff\xd8 not a picture \xff\xd9" if self.broken else make_jpeg(len(self.given) + 1)
         self.given.append(jpeg)
         return jpeg
 

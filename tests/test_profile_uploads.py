@@ -347,6 +347,48 @@ async def test_fastest_schedule_streams_back_to_back(
     assert hass.states.get(connectivity) is not None
 
 
+async def test_fastest_schedule_survives_an_undecodable_frame(
+    hass: HomeAssistant, vsftpd_server: FtpServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An unreadable frame is a translated error; the "fastest" loop backs off and goes on."""
+    monkeypatch.setattr(profile_runner, "FASTEST_PAUSE", 0.01)
+    camera = await setup_camera(hass)
+    camera.broken = True
+    profile = profile_subentry(directory="incoming", image_width=32, schedule="fastest")
+    runner = await _load(hass, server_entry(ftp_answers(vsftpd_server), profile))
+
+    with pytest.raises(HomeAssistantError) as unreadable:
+        await runner.async_upload()
+    assert unreadable.value.translation_key == "image_unreadable"
+    assert runner.status.last_error
+
+    runner.set_scheduled(enabled=True)
+    await _until(lambda: len(camera.given) >= 4)  # the loop tried again after failing
+    camera.broken = False
+    await _until(lambda: runner.status.uploads_today >= 1)
+    runner.set_scheduled(enabled=False)
+    await hass.async_block_till_done()
+    assert runner.status.last_error is None
+
+
+async def test_spool_that_cannot_be_written_is_a_translated_error(
+    hass: HomeAssistant, vsftpd_server: FtpServer
+) -> None:
+    """With the server down and the spool folder unusable, the upload says so."""
+    await setup_camera(hass)
+    runner = await _load(
+        hass, server_entry(ftp_answers(vsftpd_server), profile_subentry(directory="incoming"))
+    )
+    vsftpd_server.stop()
+    folder = spool_directory(hass, runner.subentry_id)
+    await hass.async_add_executor_job(folder.rmdir)
+    await hass.async_add_executor_job(folder.write_bytes, b"not a folder")
+    with pytest.raises(HomeAssistantError) as unwritable:
+        await runner.async_upload()
+    assert unwritable.value.translation_key == "spool_unwritable"
+    assert runner.status.last_error
+
+
 async def test_restart_mid_spool_loses_nothing(
     hass: HomeAssistant, vsftpd_server: FtpServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -226,6 +226,9 @@ class ProfileRunner:
         except HomeAssistantError as err:
             _LOGGER.warning("Scheduled upload of %s failed: %s", self.name, err)
             return False
+        except Exception:  # a schedule must outlive any one upload; the next one backs off
+            _LOGGER.exception("Scheduled upload of %s failed unexpectedly", self.name)
+            return False
         return True
 
     # Uploads.
@@ -318,14 +321,22 @@ class ProfileRunner:
             payloads = list(zip(frames, datas, strict=False))
         elif settings.file_type is FileType.IMAGE:
             latest = frames[-1]
-            data = await self.hass.async_add_executor_job(
-                lambda: apply_image_profile(
-                    latest.jpeg,
-                    settings.image,
-                    camera_name=camera_name,
-                    when=dt_util.as_local(latest.taken),
+            try:
+                data = await self.hass.async_add_executor_job(
+                    lambda: apply_image_profile(
+                        latest.jpeg,
+                        settings.image,
+                        camera_name=camera_name,
+                        when=dt_util.as_local(latest.taken),
+                    )
                 )
-            )
+            except (OSError, ValueError) as err:  # Pillow: not an image, or a broken one
+                self._record_failure(str(err))
+                raise HomeAssistantError(
+                    translation_domain=DOMAIN,
+                    translation_key="image_unreadable",
+                    translation_placeholders={"camera": entity_id, "error": str(err)},
+                ) from err
             payloads = [(latest, data)]
         else:
             payloads = [(frame, frame.jpeg) for frame in frames]
@@ -351,7 +362,15 @@ class ProfileRunner:
         return files
 
     async def _send(self, file: OutgoingFile) -> Delivery:
-        result = await self.dispatcher.submit(file)
+        try:
+            result = await self.dispatcher.submit(file)
+        except OSError as err:  # the spool could not keep the file (disk full, permissions)
+            self._record_failure(str(err))
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="spool_unwritable",
+                translation_placeholders={"profile": self.name, "error": str(err)},
+            ) from err
         if result is None:
             self._changed()
             return Delivery(
