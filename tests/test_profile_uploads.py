@@ -174,6 +174,31 @@ async def test_upload_action_to_vsftpd(
     del tmp_path
 
 
+async def test_one_failing_profile_does_not_stop_the_others(
+    hass: HomeAssistant, vsftpd_server: FtpServer
+) -> None:
+    """Every targeted profile runs; the failures come back as one error naming each profile."""
+    await setup_camera(hass)
+    failing = profile_subentry(name="Gate", directory="incoming", file_name="$(USER.TAG).jpg")
+    working = profile_subentry(name="Yard", number=2, directory="incoming", file_name="y.jpg")
+    await _load(hass, server_entry(ftp_answers(vsftpd_server), failing, working))
+
+    with pytest.raises(HomeAssistantError) as failed:
+        await hass.services.async_call(
+            DOMAIN, "upload_profile", {"profile": ["Gate", "Yard"]}, blocking=True
+        )
+    assert failed.value.translation_key == "profiles_failed"
+    placeholders = failed.value.translation_placeholders or {}
+    assert placeholders["failed"].startswith("Gate: ")
+    assert placeholders["succeeded"] == "Yard"
+    assert vsftpd_server.path("y.jpg").read_bytes()[:2] == b"\xff\xd8"
+
+    # Alone, a profile's failure keeps its own error.
+    with pytest.raises(ServiceValidationError) as alone:
+        await hass.services.async_call(DOMAIN, "upload_profile", {"profile": "Gate"}, blocking=True)
+    assert alone.value.translation_key == "bad_name"
+
+
 async def test_rejected_password_starts_reauth(
     hass: HomeAssistant, vsftpd_server: FtpServer
 ) -> None:

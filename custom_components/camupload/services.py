@@ -1,5 +1,8 @@
 """Actions: upload a profile now (or start an event), and run a profile's network test."""
 
+import asyncio
+from collections.abc import Awaitable, Callable
+
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import (
     HomeAssistant,
@@ -8,7 +11,7 @@ from homeassistant.core import (
     SupportsResponse,
     callback,
 )
-from homeassistant.exceptions import ServiceValidationError
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.service import async_extract_referenced_entity_ids
@@ -79,44 +82,75 @@ def targeted_runners(hass: HomeAssistant, call: ServiceCall) -> list[ProfileRunn
     return list(chosen.values())
 
 
+async def _each_profile[T](
+    runners: list[ProfileRunner], work: Callable[[ProfileRunner], Awaitable[T]]
+) -> list[T]:
+    """Run work on every profile at once; every profile runs even when another fails.
+
+    One failing profile raises its own error; several raise one error that names each failed
+    profile and those that succeeded (their files were delivered; no response is returned).
+    """
+    outcomes = await asyncio.gather(*(work(runner) for runner in runners), return_exceptions=True)
+    results: list[T] = []
+    failed: list[tuple[ProfileRunner, BaseException]] = []
+    for runner, outcome in zip(runners, outcomes, strict=True):
+        if isinstance(outcome, BaseException):
+            if not isinstance(outcome, Exception):
+                raise outcome  # cancellation and the like are not a profile's failure
+            failed.append((runner, outcome))
+        else:
+            results.append(outcome)
+    if len(failed) == 1 and len(runners) == 1:
+        raise failed[0][1]
+    if failed:
+        done = {runner.subentry_id for runner in runners} - {r.subentry_id for r, _ in failed}
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="profiles_failed",
+            translation_placeholders={
+                "failed": "; ".join(f"{runner.name}: {err}" for runner, err in failed),
+                "succeeded": ", ".join(r.name for r in runners if r.subentry_id in done) or "-",
+            },
+        ) from failed[0][1]
+    return results
+
+
 async def _async_upload(call: ServiceCall) -> ServiceResponse:
-    results: list[JsonObjectType] = []
-    for runner in targeted_runners(call.hass, call):
-        upload = await runner.async_upload(
+    async def upload(runner: ProfileRunner) -> JsonObjectType:
+        result = await runner.async_upload(
             event=call.data[ATTR_EVENT],
             camera=call.data.get(ATTR_CAMERA),
             variables=call.data[ATTR_VARIABLES],
         )
-        results.append(
-            {
-                "profile": runner.name,
-                "event": upload.event,
-                "files": [delivery.as_dict() for delivery in upload.deliveries],
-            }
-        )
+        return {
+            "profile": runner.name,
+            "event": result.event,
+            "files": [delivery.as_dict() for delivery in result.deliveries],
+        }
+
+    results = await _each_profile(targeted_runners(call.hass, call), upload)
     return {"profiles": results}  # type: ignore[dict-item]  # a list of JSON objects
 
 
 async def _async_test(call: ServiceCall) -> ServiceResponse:
-    results: list[JsonObjectType] = []
-    for runner in targeted_runners(call.hass, call):
+    async def test(runner: ProfileRunner) -> JsonObjectType:
         log = await runner.async_network_test()
-        results.append(
-            {
-                "profile": runner.name,
-                "ok": log.ok,
-                "log": log.lines(),  # type: ignore[dict-item]  # a list of strings
-                "steps": [
-                    {
-                        "name": step.name,
-                        "ok": step.ok,
-                        "detail": step.detail,
-                        "milliseconds": round(step.seconds * 1000),
-                    }
-                    for step in log.steps
-                ],
-            }
-        )
+        return {
+            "profile": runner.name,
+            "ok": log.ok,
+            "log": log.lines(),  # type: ignore[dict-item]  # a list of strings
+            "steps": [
+                {
+                    "name": step.name,
+                    "ok": step.ok,
+                    "detail": step.detail,
+                    "milliseconds": round(step.seconds * 1000),
+                }
+                for step in log.steps
+            ],
+        }
+
+    results = await _each_profile(targeted_runners(call.hass, call), test)
     return {"profiles": results}  # type: ignore[dict-item]  # a list of JSON objects
 
 
