@@ -209,6 +209,26 @@ async def test_reconfigure_checks_the_login_and_keeps_the_password(
     assert entry.state is ConfigEntryState.LOADED
 
 
+async def test_reconfigure_onto_another_entrys_server_aborts(
+    hass: HomeAssistant, vsftpd_server: FtpServer
+) -> None:
+    """Two entries never share a server: moving one onto the other's aborts, nothing changes."""
+    existing = server_entry(ftp_answers(vsftpd_server))
+    existing.add_to_hass(hass)
+    other_port = free_port()
+    moved = server_entry(ftp_answers(vsftpd_server, port=other_port))
+    moved.add_to_hass(hass)
+
+    result = await moved.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], ftp_answers(vsftpd_server, password="")
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+    assert moved.data[CONF_PORT] == other_port
+    assert moved.unique_id != existing.unique_id
+
+
 async def test_receiver_is_not_reconfigured_here(hass: HomeAssistant) -> None:
     """The receiver has options instead of a reconfigure step."""
     entry = MockConfigEntry(domain=DOMAIN, data={"entry_kind": "receiver"}, unique_id="receiver")

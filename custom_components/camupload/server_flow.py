@@ -177,6 +177,10 @@ class ServerFlow(ConfigFlow):
         if user_input is not None:
             data = server_data(user_input, old_password=entry.data.get(CONF_PASSWORD, ""))
             current = data
+            if (unique_id := server_unique_id(data)) != entry.unique_id:
+                # Moved onto another server: that one must not be configured already.
+                await self.async_set_unique_id(unique_id)
+                self._abort_if_unique_id_configured()
             errors = await self._async_login_errors(data, placeholders)
             if not errors:
                 return self.async_update_reload_and_abort(
