@@ -77,11 +77,8 @@ class NetworkTestButton(ProfileEntity, ButtonEntity):
         super().__init__(runner, "network_test")
 
     async def async_press(self) -> None:
-        """Run the test; a failed step becomes the profile's last error."""
-        log = await self.runner.async_network_test()
-        if (failed := log.failed_step) is not None:
-            self.runner.status.last_error = f"{failed.name}: {failed.detail}"
-            self.async_write_ha_state()
+        """Run the test; a failed step becomes the profile's last error, a pass clears it."""
+        await self.runner.async_network_test()
 
 
 class ScheduleSwitch(ProfileEntity, SwitchEntity, RestoreEntity):

@@ -406,7 +406,15 @@ class ProfileRunner:
         log = await run_network_test(self.destination, directory)
         for line in log.lines():
             _LOGGER.info("Network test of %s: %s", self.name, line)
+        self.record_network_test(log)
         return log
+
+    @callback
+    def record_network_test(self, log: NetworkTestLog) -> None:
+        """Show a failed step as the last error; a passed test clears it."""
+        failed = log.failed_step
+        self.status.last_error = f"{failed.name}: {failed.detail}" if failed else None
+        self._changed()
 
     # Status.
 
