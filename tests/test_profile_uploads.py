@@ -477,6 +477,58 @@ async def test_restart_mid_spool_loses_nothing(
     assert issues.async_get_issue(DOMAIN, failing_issue_id(runner.subentry_id)) is None
 
 
+async def test_removed_profiles_and_servers_leave_nothing_behind(
+    hass: HomeAssistant, vsftpd_server: FtpServer, hass_storage: dict[str, Any]
+) -> None:
+    """Removing a profile, then its server, deletes repair issues, spools and event numbers."""
+    await setup_camera(hass)
+    entry = server_entry(
+        ftp_answers(vsftpd_server),
+        profile_subentry(name="Kept", directory="incoming"),
+        profile_subentry(name="Removed", number=2, directory="incoming"),
+    )
+    await _load(hass, entry)
+    hub = uploader_hub(entry)
+    assert hub is not None
+    runners = {runner.name: runner for runner in hub.runners.values()}
+    vsftpd_server.stop()
+    issues = ir.async_get(hass)
+    for runner in runners.values():
+        with pytest.raises(HomeAssistantError):
+            await runner.async_upload(event=True)  # spools a file, stores the event number
+        ir.async_create_issue(
+            hass,
+            DOMAIN,
+            failing_issue_id(runner.subentry_id),
+            is_fixable=False,
+            severity=ir.IssueSeverity.ERROR,
+            translation_key="profile_failing",
+        )
+
+    def leftovers(subentry_id: str) -> list[str]:
+        found = []
+        if issues.async_get_issue(DOMAIN, failing_issue_id(subentry_id)) is not None:
+            found.append("issue")
+        if spool_directory(hass, subentry_id).exists():
+            found.append("spool")
+        if f"{DOMAIN}.events.{subentry_id}" in hass_storage:
+            found.append("events")
+        return found
+
+    kept, removed = runners["Kept"].subentry_id, runners["Removed"].subentry_id
+    assert leftovers(kept) == leftovers(removed) == ["issue", "spool", "events"]
+
+    assert hass.config_entries.async_remove_subentry(entry, removed)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    assert leftovers(removed) == []
+    assert leftovers(kept) == ["issue", "spool", "events"]
+
+    await hass.config_entries.async_remove(entry.entry_id)
+    await hass.async_block_till_done()
+    assert leftovers(kept) == []
+
+
 async def test_upload_to_our_receiver_camera(hass: HomeAssistant, tmp_path: Path) -> None:
     """A profile uploads by FTP to camupload's own receiver; the bytes reach its camera.
 

@@ -14,7 +14,7 @@ from .receiver_hub import ReceiverHub, last_frames_folder
 from .receiver_views import PhotoUploadView, StreamUploadView
 from .runtime import CamuploadConfigEntry, ReceiverRuntimeData, ServerRuntimeData
 from .services import async_setup_services
-from .uploader_hub import UploaderHub
+from .uploader_hub import UploaderHub, async_remove_profile_data
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
@@ -57,11 +57,13 @@ async def async_setup_entry(hass: HomeAssistant, entry: CamuploadConfigEntry) ->
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: CamuploadConfigEntry) -> None:
-    """Delete what a removed receiver kept on disk (its cameras' last frames)."""
+    """Delete what a removed entry kept: a receiver's last frames, a server's profile data."""
     if entry.data[CONF_ENTRY_KIND] == EntryKind.RECEIVER:
         await hass.async_add_executor_job(
             partial(shutil.rmtree, last_frames_folder(hass), ignore_errors=True)
         )
+    else:
+        await async_remove_profile_data(hass, entry.subentries)
 
 
 async def _async_reload(hass: HomeAssistant, entry: CamuploadConfigEntry) -> None:

@@ -42,9 +42,18 @@ FASTEST_PAUSE = 1.0
 MJPEG_CONTENT_TYPE = "video/x-motion-jpeg"
 
 
+FAILING_ISSUE_PREFIX = "profile_failing_"
+EVENTS_STORE_PREFIX = f"{DOMAIN}.events."
+
+
 def failing_issue_id(subentry_id: str) -> str:
     """The repair issue raised for a profile that keeps failing."""
-    return f"profile_failing_{subentry_id}"
+    return f"{FAILING_ISSUE_PREFIX}{subentry_id}"
+
+
+def events_store_key(subentry_id: str) -> str:
+    """The Store (under .storage) that keeps a profile's last event number."""
+    return f"{EVENTS_STORE_PREFIX}{subentry_id}"
 
 
 def spool_directory(hass: HomeAssistant, subentry_id: str) -> Path:
@@ -123,7 +132,7 @@ class ProfileRunner:
         self._delivered_since_start = False
         self.event_number = 0
         self._events: Store[dict[str, int]] = Store(
-            hass, EVENTS_STORAGE_VERSION, f"{DOMAIN}.events.{self.subentry_id}"
+            hass, EVENTS_STORAGE_VERSION, events_store_key(self.subentry_id)
         )
         self.buffer: FrameBuffer | None = None
         self._collector: FrameCollector | None = None
