@@ -74,7 +74,10 @@ async def test_profile_errors_recover_and_preview(hass: HomeAssistant) -> None:
     assert _placeholders(result)["destination"].startswith("incoming/Yard/")
 
     result = await configure(
-        flow_id, _answers(file_name="{{ 'snap' }}-$(FPR.ENO).jpg", override_password="x")
+        flow_id,
+        _answers(
+            file_name="{{ 'snap' }}-$(FPR.ENO).jpg", override_username="u", override_password="x"
+        ),
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     (subentry,) = (s for s in entry.subentries.values() if s.subentry_type == SUBENTRY_PROFILE)
@@ -92,13 +95,25 @@ async def test_profile_errors_recover_and_preview(hass: HomeAssistant) -> None:
     assert _placeholders(result)["destination"].endswith("/snap-000000.jpg")
     result = await configure(result["flow_id"], _answers(name="Gate", directory="$(FOO)"))
     assert result["errors"] == {"directory": "unknown_variable"}
-    result = await configure(result["flow_id"], _answers(name="Gate", override_password=""))
+    result = await configure(
+        result["flow_id"], _answers(name="Gate", override_username="u", override_password="")
+    )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
     subentry = entry.subentries[subentry.subentry_id]
     assert subentry.title == "Gate"
     assert subentry.data[CONF_OVERRIDE_PASSWORD] == "x"
     assert subentry.data[CONF_PROFILE_NUMBER] == 1
+
+    # Clearing the override user name clears its password: the server's login is used again.
+    result = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, SUBENTRY_PROFILE),
+        context={"source": "reconfigure", "subentry_id": subentry.subentry_id},
+    )
+    result = await configure(result["flow_id"], _answers(name="Gate", override_username=""))
+    assert result["reason"] == "reconfigure_successful"
+    subentry = entry.subentries[subentry.subentry_id]
+    assert subentry.data[CONF_OVERRIDE_PASSWORD] == ""
 
     # A second profile gets the next number.
     result = await hass.config_entries.subentries.async_init(

@@ -141,7 +141,10 @@ class ProfileSubentryFlow(ConfigSubentryFlow):
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
     ) -> SubentryFlowResult:
-        """Change a profile; an empty override password keeps the current one."""
+        """Change a profile; an empty override password keeps the current one.
+
+        Clearing the override user name clears the override password too.
+        """
         subentry = self._get_reconfigure_subentry()
         current = {**subentry.data, CONF_PROFILE_NAME: subentry.title}
         return await self._async_form("reconfigure", user_input, current)
@@ -163,7 +166,8 @@ class ProfileSubentryFlow(ConfigSubentryFlow):
         if user_input is not None:
             data = {**PROFILE_DEFAULTS, **user_input}
             name = str(data.pop(CONF_PROFILE_NAME)).strip()
-            if not data[CONF_OVERRIDE_PASSWORD]:
+            if not data[CONF_OVERRIDE_PASSWORD] and data[CONF_OVERRIDE_USERNAME]:
+                # Empty keeps the override password while there is an override user.
                 data[CONF_OVERRIDE_PASSWORD] = current.get(CONF_OVERRIDE_PASSWORD, "")
             data[CONF_PROFILE_NUMBER] = current.get(CONF_PROFILE_NUMBER) or self._next_number()
             shown = {**data, CONF_PROFILE_NAME: name}
