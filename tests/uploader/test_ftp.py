@@ -2,9 +2,12 @@
 
 import asyncio
 import ftplib
+import ssl
+import threading
 
 import pytest
 
+from custom_components.camupload.uploader import ftp_client
 from custom_components.camupload.uploader.errors import (
     AuthenticationError,
     PermissionDeniedError,
@@ -73,6 +76,26 @@ async def test_ftps_verifies_the_certificate(
     monkeypatch.setenv("SSL_CERT_FILE", str(vsftpd_tls_server.certificate))
     await upload_once(destination, outgoing(vsftpd_tls_server, name="trusted.jpg"))
     assert vsftpd_tls_server.path("trusted.jpg").read_bytes() == DATA
+
+
+async def test_ftps_loads_certificates_off_the_event_loop(
+    vsftpd_tls_server: FtpServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Loading the CA certificates reads files, so it runs in a worker thread."""
+    loop_thread = threading.get_ident()
+    threads: list[int] = []
+    original = ftp_client.make_tls_context
+
+    def recording(*, verify: bool) -> ssl.SSLContext:
+        threads.append(threading.get_ident())
+        return original(verify=verify)
+
+    monkeypatch.setattr(ftp_client, "make_tls_context", recording)
+    monkeypatch.setenv("SSL_CERT_FILE", str(vsftpd_tls_server.certificate))
+    destination = vsftpd_tls_server.destination(protocol=Protocol.FTPS, verify_tls=True)
+    await upload_once(destination, outgoing(vsftpd_tls_server, name="thread.jpg"))
+    assert threads
+    assert loop_thread not in threads
 
 
 async def test_plain_ftp_to_a_tls_only_server_is_refused(vsftpd_tls_server: FtpServer) -> None:

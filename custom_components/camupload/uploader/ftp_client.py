@@ -129,7 +129,8 @@ class FtpClient:
         if reply.code != 234:  # noqa: PLR2004
             msg = "The server does not offer FTPS (explicit TLS)"
             raise ProtocolError(msg, server_reply=str(reply))
-        self._tls = make_tls_context(verify=self.destination.verify_tls)
+        # Loading the system's CA certificates reads files: keep it off the event loop.
+        self._tls = await asyncio.to_thread(make_tls_context, verify=self.destination.verify_tls)
         assert self._writer is not None  # noqa: S101
         try:
             await asyncio.wait_for(
