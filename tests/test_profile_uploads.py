@@ -436,6 +436,50 @@ async def test_spool_that_cannot_be_written_is_a_translated_error(
     assert runner.status.last_error
 
 
+async def test_fastest_waits_for_the_spool_while_the_server_is_away(
+    hass: HomeAssistant, vsftpd_server: FtpServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the server down, "fastest" stops taking frames until its spool has drained."""
+    monkeypatch.setattr(profile_runner, "FASTEST_PAUSE", 0.01)
+    camera = await setup_camera(hass)
+    profile = profile_subentry(directory="incoming", schedule="fastest")
+    runner = await _load(hass, server_entry(ftp_answers(vsftpd_server), profile))
+    vsftpd_server.stop()
+
+    runner.set_scheduled(enabled=True)
+    await _until(lambda: runner.queued == 1)
+    taken = len(camera.given)
+    await asyncio.sleep(0.3)  # thirty loop pauses: none of them may take another frame
+    assert runner.queued == 1
+    assert len(camera.given) == taken
+
+    vsftpd_server.start()
+    await _until(lambda: runner.status.uploads_today >= 3)  # drained, then back to back
+    runner.set_scheduled(enabled=False)
+    await hass.async_block_till_done()
+
+
+async def test_a_full_spool_reports_what_it_dropped(
+    hass: HomeAssistant, vsftpd_server: FtpServer
+) -> None:
+    """When the spool must drop its oldest file, the profile's last error says so."""
+    await setup_camera(hass)
+    profile = profile_subentry(directory="incoming", file_name="d$(FPR.ENO).jpg")
+    runner = await _load(hass, server_entry(ftp_answers(vsftpd_server), profile))
+    vsftpd_server.stop()
+    with pytest.raises(HomeAssistantError):
+        await runner.async_upload(event=True)
+    runner.spool.max_bytes = runner.spool.stats.bytes + 10  # room for one file only
+
+    with pytest.raises(HomeAssistantError):
+        await runner.async_upload(event=True)
+
+    assert runner.spool.stats.dropped == 1
+    assert runner.queued <= 1
+    assert runner.status.last_error is not None
+    assert runner.status.last_error.startswith("spool full, dropped incoming/d00000")
+
+
 async def test_restart_mid_spool_loses_nothing(
     hass: HomeAssistant, vsftpd_server: FtpServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:

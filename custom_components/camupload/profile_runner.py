@@ -31,7 +31,7 @@ from .uploader.model import Destination, OutgoingFile, UploadResult
 from .uploader.network_test import TEST_FILE_NAME, NetworkTestLog, run_network_test
 from .uploader.sender import open_sender
 from .uploader.session import StreamingSession
-from .uploader.spool import SpoolQueue
+from .uploader.spool import SpoolEntry, SpoolQueue
 from .uploader.templates import NamingContext
 
 _LOGGER = logging.getLogger(__name__)
@@ -124,7 +124,7 @@ class ProfileRunner:
             streaming=self.streaming,
             http_session=async_get_clientsession(hass),
         )
-        self.spool = SpoolQueue(spool_directory(hass, self.subentry_id))
+        self.spool = SpoolQueue(spool_directory(hass, self.subentry_id), on_drop=self._dropped)
         self.dispatcher = Dispatcher(
             self.sender, self.spool, on_delivered=self._delivered, on_failure=self._failed
         )
@@ -223,17 +223,22 @@ class ProfileRunner:
 
     async def _fastest(self) -> None:
         while True:
-            if not await self._try_upload() or self.queued:
+            if self.queued:
+                # The server is away: let the spool drain rather than pile up a frame a second.
+                await self.dispatcher.wait_empty()
+            if not await self._try_upload():
                 await asyncio.sleep(FASTEST_PAUSE)
 
     async def _scheduled_upload(self) -> None:
         await self._try_upload()
 
     async def _try_upload(self) -> bool:
+        # One warning per outage; the next ones go to the debug log.
+        level = logging.DEBUG if self.status.failing_since is not None else logging.WARNING
         try:
             await self.async_upload()
         except HomeAssistantError as err:
-            _LOGGER.warning("Scheduled upload of %s failed: %s", self.name, err)
+            _LOGGER.log(level, "Scheduled upload of %s failed: %s", self.name, err)
             return False
         except Exception:  # a schedule must outlive any one upload; the next one backs off
             _LOGGER.exception("Scheduled upload of %s failed unexpectedly", self.name)
@@ -451,6 +456,11 @@ class ProfileRunner:
         profile = self.settings.profile
         if isinstance(err, AuthenticationError) and not (profile.username or profile.password):
             self.entry.async_start_reauth(self.hass)
+
+    @callback
+    def _dropped(self, entry: SpoolEntry) -> None:
+        """The spool was full and lost its oldest file (the engine logs it): show it too."""
+        self._record_failure(f"spool full, dropped {entry.file.remote.path}")
 
     @callback
     def _record_failure(self, message: str) -> None:
