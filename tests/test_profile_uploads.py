@@ -23,11 +23,8 @@ from custom_components.camupload import profile_runner
 from custom_components.camupload.camera_feed import LatestFrame
 from custom_components.camupload.const import DOMAIN
 from custom_components.camupload.diagnostics import async_get_config_entry_diagnostics
-from custom_components.camupload.profile_runner import (
-    ProfileRunner,
-    failing_issue_id,
-    spool_directory,
-)
+from custom_components.camupload.profile_runner import ProfileRunner
+from custom_components.camupload.profile_status import failing_issue_id, spool_directory
 from custom_components.camupload.runtime import receiver_hub, uploader_hub
 from tests.conftest import free_port
 from tests.profile_setup import (

@@ -11,11 +11,10 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.storage import Store
 
 from .const import DOMAIN, SUBENTRY_PROFILE
-from .profile_runner import (
-    EVENTS_STORAGE_VERSION,
+from .profile_runner import EVENTS_STORAGE_VERSION, ProfileRunner
+from .profile_status import (
     EVENTS_STORE_PREFIX,
     FAILING_ISSUE_PREFIX,
-    ProfileRunner,
     events_store_key,
     failing_issue_id,
     spool_directory,
