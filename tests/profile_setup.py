@@ -1,13 +1,15 @@
 """Upload server entries, profile subentries and a test camera for the uploader's HA tests."""
 
-from collections.abc import Iterator
+import asyncio
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from homeassistant.components.camera import Camera
-from homeassistant.config_entries import ConfigSubentryData
+from homeassistant.config_entries import ConfigEntryState, ConfigSubentryData
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
 from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -20,6 +22,8 @@ from custom_components.camupload.const import (
     DOMAIN,
     SUBENTRY_PROFILE,
 )
+from custom_components.camupload.profile_runner import ProfileRunner
+from custom_components.camupload.runtime import uploader_hub
 from custom_components.camupload.server_flow import server_data, server_unique_id
 from custom_components.camupload.upload_settings import PROFILE_DEFAULTS
 from tests.receiver.sample_jpegs import make_jpeg
@@ -105,3 +109,34 @@ def vsftpd_server(tmp_path: Path) -> Iterator[FtpServer]:
         yield server
     finally:
         server.stop()
+
+
+WAIT = 15.0  # seconds a background delivery may take on a loaded machine
+
+
+async def load_profile(hass: HomeAssistant, entry: MockConfigEntry) -> ProfileRunner:
+    """Set up a server entry and return the runner of its first profile."""
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    hub = uploader_hub(entry)
+    assert hub is not None
+    return next(iter(hub.runners.values()))
+
+
+async def wait_until(check: Callable[[], object]) -> None:
+    """Wait for background work to make check() true."""
+    # Polls: the condition is set by background work that has no event to wait on.
+    async with asyncio.timeout(WAIT):
+        while not check():  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
+
+
+def profile_entity(hass: HomeAssistant, runner: ProfileRunner, key: str, domain: str) -> str:
+    """The entity id of one of a profile's entities."""
+    entity_id = er.async_get(hass).async_get_entity_id(
+        domain, DOMAIN, f"{runner.subentry_id}_{key}"
+    )
+    assert entity_id is not None
+    return entity_id

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Any, cast
 
 import pytest
-from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.camera import async_get_image
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.core import HomeAssistant, ServiceResponse
@@ -14,70 +13,35 @@ from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
-from pytest_homeassistant_custom_component.common import (
-    MockConfigEntry,
-    async_fire_time_changed,
-)
 
-from custom_components.camupload import profile_runner
 from custom_components.camupload.camera_feed import LatestFrame
 from custom_components.camupload.const import DOMAIN
 from custom_components.camupload.diagnostics import async_get_config_entry_diagnostics
-from custom_components.camupload.profile_runner import ProfileRunner
 from custom_components.camupload.profile_status import failing_issue_id, spool_directory
 from custom_components.camupload.runtime import receiver_hub, uploader_hub
 from tests.conftest import free_port
 from tests.profile_setup import (
     FrameCamera,
     ftp_answers,
+    load_profile,
+    profile_entity,
     profile_subentry,
     server_entry,
     setup_camera,
     vsftpd_server,
+    wait_until,
 )
 from tests.receiver_setup import CAMERA_ENTITY, PASSWORD, USERNAME, receiver_entry
 from tests.uploader.servers import BAD_PASSWORD, FtpServer
 
 __all__ = ["vsftpd_server"]
 
-pytestmark = pytest.mark.enable_socket
-
-WAIT = 15.0  # seconds a background delivery may take on a loaded machine
-
-
-@pytest.fixture(autouse=True)
-def _loopback(socket_enabled: None) -> None:
-    del socket_enabled
-
-
-async def _load(hass: HomeAssistant, entry: MockConfigEntry) -> ProfileRunner:
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    assert entry.state is ConfigEntryState.LOADED
-    hub = uploader_hub(entry)
-    assert hub is not None
-    return next(iter(hub.runners.values()))
-
-
-async def _until(check: Any) -> None:  # noqa: ANN401
-    # Polls: the condition is set by background work that has no event to wait on.
-    async with asyncio.timeout(WAIT):
-        while not check():  # noqa: ASYNC110
-            await asyncio.sleep(0.05)
+pytestmark = [pytest.mark.enable_socket, pytest.mark.usefixtures("socket_enabled")]
 
 
 def _profiles(response: ServiceResponse) -> list[dict[str, Any]]:
     assert response is not None
     return cast("list[dict[str, Any]]", response["profiles"])
-
-
-def _entity(hass: HomeAssistant, runner: ProfileRunner, key: str, domain: str) -> str:
-    entity_id = er.async_get(hass).async_get_entity_id(
-        domain, DOMAIN, f"{runner.subentry_id}_{key}"
-    )
-    assert entity_id is not None
-    return entity_id
 
 
 async def test_upload_action_to_vsftpd(
@@ -92,7 +56,7 @@ async def test_upload_action_to_vsftpd(
         overlay=True,
     )
     entry = server_entry(ftp_answers(vsftpd_server), profile)
-    runner = await _load(hass, entry)
+    runner = await load_profile(hass, entry)
 
     response = await hass.services.async_call(
         DOMAIN,
@@ -115,7 +79,7 @@ async def test_upload_action_to_vsftpd(
     assert stored.read_bytes() != camera.given[0]  # resized to 32 px with the overlay
 
     # The button has no extra variables: the name cannot be rendered, and says why.
-    button = _entity(hass, runner, "upload_now", "button")
+    button = profile_entity(hass, runner, "upload_now", "button")
     with pytest.raises(ServiceValidationError) as bad_name:
         await hass.services.async_call("button", "press", {"entity_id": button}, blocking=True)
     assert bad_name.value.translation_key == "bad_name"
@@ -129,11 +93,11 @@ async def test_upload_action_to_vsftpd(
         blocking=True,
     )
     await hass.async_block_till_done()
-    assert hass.states.get(_entity(hass, runner, "uploads_today", "sensor")).state == "2"  # type: ignore[union-attr]
-    destination = hass.states.get(_entity(hass, runner, "last_destination", "sensor"))
+    assert hass.states.get(profile_entity(hass, runner, "uploads_today", "sensor")).state == "2"  # type: ignore[union-attr]
+    destination = hass.states.get(profile_entity(hass, runner, "last_destination", "sensor"))
     assert destination is not None
     assert destination.state.endswith("snap-1-gate.jpg")
-    assert hass.states.get(_entity(hass, runner, "queued_uploads", "sensor")).state == "0"  # type: ignore[union-attr]
+    assert hass.states.get(profile_entity(hass, runner, "queued_uploads", "sensor")).state == "0"  # type: ignore[union-attr]
 
     # The network test, by device target.
     device_id = er.async_get(hass).async_get(button).device_id  # type: ignore[union-attr]
@@ -147,7 +111,7 @@ async def test_upload_action_to_vsftpd(
         "resolve", "connect", "log", "directory", "store", "rename", "delete",
     ]  # fmt: skip
     await hass.services.async_call(
-        "button", "press", {"entity_id": _entity(hass, runner, "network_test", "button")},
+        "button", "press", {"entity_id": profile_entity(hass, runner, "network_test", "button")},
         blocking=True,
     )  # fmt: skip
 
@@ -178,7 +142,7 @@ async def test_one_failing_profile_does_not_stop_the_others(
     await setup_camera(hass)
     failing = profile_subentry(name="Gate", directory="incoming", file_name="$(USER.TAG).jpg")
     working = profile_subentry(name="Yard", number=2, directory="incoming", file_name="y.jpg")
-    await _load(hass, server_entry(ftp_answers(vsftpd_server), failing, working))
+    await load_profile(hass, server_entry(ftp_answers(vsftpd_server), failing, working))
 
     with pytest.raises(HomeAssistantError) as failed:
         await hass.services.async_call(
@@ -201,11 +165,11 @@ async def test_network_test_button_shows_its_failure_as_last_error(
 ) -> None:
     """A failed test fills the Last error sensor; a passed one clears it."""
     await setup_camera(hass)
-    runner = await _load(
+    runner = await load_profile(
         hass, server_entry(ftp_answers(vsftpd_server), profile_subentry(directory="incoming"))
     )
-    button = _entity(hass, runner, "network_test", "button")
-    last_error = _entity(hass, runner, "last_error", "sensor")
+    button = profile_entity(hass, runner, "network_test", "button")
+    last_error = profile_entity(hass, runner, "last_error", "sensor")
 
     vsftpd_server.stop()
     await hass.services.async_call("button", "press", {"entity_id": button}, blocking=True)
@@ -227,7 +191,7 @@ async def test_rejected_password_starts_reauth(
         ftp_answers(vsftpd_server, password=BAD_PASSWORD),
         profile_subentry(directory="incoming"),
     )
-    runner = await _load(hass, entry)
+    runner = await load_profile(hass, entry)
     with pytest.raises(HomeAssistantError) as refused:
         await runner.async_upload()
     assert refused.value.translation_key == "upload_spooled"
@@ -253,8 +217,8 @@ async def test_event_clip_with_frames_before_and_after(
         event_directory=True,
     )
     entry = server_entry(ftp_answers(vsftpd_server), profile)
-    runner = await _load(hass, entry)
-    await _until(lambda: len(camera.given) >= 4)
+    runner = await load_profile(hass, entry)
+    await wait_until(lambda: len(camera.given) >= 4)
     before_event = len(camera.given)
 
     response = await hass.services.async_call(
@@ -296,7 +260,7 @@ async def test_mjpeg_event_clip_without_buffer(
         frame_rate=5.0,
         seconds_after=0.6,
     )
-    runner = await _load(hass, server_entry(ftp_answers(vsftpd_server), profile))
+    runner = await load_profile(hass, server_entry(ftp_answers(vsftpd_server), profile))
     assert runner.buffer is None
     upload = await runner.async_upload(event=True)
     assert upload.event == 1
@@ -318,7 +282,7 @@ async def test_concurrent_events_take_their_own_numbers(
         frame_rate=5.0,
         seconds_after=0.4,
     )
-    await _load(hass, server_entry(ftp_answers(vsftpd_server), profile))
+    await load_profile(hass, server_entry(ftp_answers(vsftpd_server), profile))
 
     async def event() -> dict[str, Any]:
         response = await hass.services.async_call(
@@ -340,184 +304,6 @@ async def test_concurrent_events_take_their_own_numbers(
     assert names == ["clip-000001.mjpeg", "clip-000002.mjpeg"]
 
 
-async def test_scheduled_uploads_follow_the_switch(
-    hass: HomeAssistant, vsftpd_server: FtpServer, freezer: FrozenDateTimeFactory
-) -> None:
-    """While the switch is on, every interval uploads; off stops it."""
-    camera = await setup_camera(hass)
-    profile = profile_subentry(
-        directory="incoming", file_name="$(TEXT.FTPFILE).jpg", schedule="interval", interval=60
-    )
-    runner = await _load(hass, server_entry(ftp_answers(vsftpd_server), profile))
-    switch = _entity(hass, runner, "scheduled_uploads", "switch")
-    assert hass.states.get(switch).state == "off"  # type: ignore[union-attr]
-
-    freezer.tick(timedelta(seconds=61))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done()
-    assert camera.given == []
-
-    await hass.services.async_call("switch", "turn_on", {"entity_id": switch}, blocking=True)
-    for uploads in (1, 2):
-        freezer.tick(timedelta(seconds=61))
-        async_fire_time_changed(hass)
-        await hass.async_block_till_done(wait_background_tasks=True)
-        assert runner.status.uploads_today == uploads
-    assert len(list(vsftpd_server.path().iterdir())) == 2
-
-    await hass.services.async_call("switch", "turn_off", {"entity_id": switch}, blocking=True)
-    freezer.tick(timedelta(seconds=61))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done()
-    assert runner.status.uploads_today == 2
-
-
-async def test_fastest_schedule_streams_back_to_back(
-    hass: HomeAssistant, vsftpd_server: FtpServer
-) -> None:
-    """The "fastest" schedule keeps one streaming connection busy, shown by its sensor."""
-    await setup_camera(hass)
-    profile = profile_subentry(
-        directory="incoming", file_name="$(TEXT.FTPFILE)-$(FPR.ENO).jpg", schedule="fastest"
-    )
-    runner = await _load(hass, server_entry(ftp_answers(vsftpd_server), profile))
-    assert runner.streaming
-    runner.set_scheduled(enabled=True)
-    await _until(lambda: runner.status.uploads_today >= 3)
-    assert runner.connected
-    connectivity = _entity(hass, runner, "streaming_connection", "binary_sensor")
-    runner.set_scheduled(enabled=False)
-    await hass.async_block_till_done()
-    assert hass.states.get(connectivity) is not None
-
-
-async def test_fastest_schedule_survives_an_undecodable_frame(
-    hass: HomeAssistant, vsftpd_server: FtpServer, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """An unreadable frame is a translated error; the "fastest" loop backs off and goes on."""
-    monkeypatch.setattr(profile_runner, "FASTEST_PAUSE", 0.01)
-    camera = await setup_camera(hass)
-    camera.broken = True
-    profile = profile_subentry(directory="incoming", image_width=32, schedule="fastest")
-    runner = await _load(hass, server_entry(ftp_answers(vsftpd_server), profile))
-
-    with pytest.raises(HomeAssistantError) as unreadable:
-        await runner.async_upload()
-    assert unreadable.value.translation_key == "image_unreadable"
-    assert runner.status.last_error
-
-    runner.set_scheduled(enabled=True)
-    await _until(lambda: len(camera.given) >= 4)  # the loop tried again after failing
-    camera.broken = False
-    await _until(lambda: runner.status.uploads_today >= 1)
-    runner.set_scheduled(enabled=False)
-    await hass.async_block_till_done()
-    assert runner.status.last_error is None
-
-
-async def test_spool_that_cannot_be_written_is_a_translated_error(
-    hass: HomeAssistant, vsftpd_server: FtpServer
-) -> None:
-    """With the server down and the spool folder unusable, the upload says so."""
-    await setup_camera(hass)
-    runner = await _load(
-        hass, server_entry(ftp_answers(vsftpd_server), profile_subentry(directory="incoming"))
-    )
-    vsftpd_server.stop()
-    folder = spool_directory(hass, runner.subentry_id)
-    await hass.async_add_executor_job(folder.rmdir)
-    await hass.async_add_executor_job(folder.write_bytes, b"not a folder")
-    with pytest.raises(HomeAssistantError) as unwritable:
-        await runner.async_upload()
-    assert unwritable.value.translation_key == "spool_unwritable"
-    assert runner.status.last_error
-
-
-async def test_fastest_waits_for_the_spool_while_the_server_is_away(
-    hass: HomeAssistant, vsftpd_server: FtpServer, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """With the server down, "fastest" stops taking frames until its spool has drained."""
-    monkeypatch.setattr(profile_runner, "FASTEST_PAUSE", 0.01)
-    camera = await setup_camera(hass)
-    profile = profile_subentry(directory="incoming", schedule="fastest")
-    runner = await _load(hass, server_entry(ftp_answers(vsftpd_server), profile))
-    vsftpd_server.stop()
-
-    runner.set_scheduled(enabled=True)
-    await _until(lambda: runner.queued == 1)
-    taken = len(camera.given)
-    await asyncio.sleep(0.3)  # thirty loop pauses: none of them may take another frame
-    assert runner.queued == 1
-    assert len(camera.given) == taken
-
-    vsftpd_server.start()
-    await _until(lambda: runner.status.uploads_today >= 3)  # drained, then back to back
-    runner.set_scheduled(enabled=False)
-    await hass.async_block_till_done()
-
-
-async def test_a_full_spool_reports_what_it_dropped(
-    hass: HomeAssistant, vsftpd_server: FtpServer
-) -> None:
-    """When the spool must drop its oldest file, the profile's last error says so."""
-    await setup_camera(hass)
-    profile = profile_subentry(directory="incoming", file_name="d$(FPR.ENO).jpg")
-    runner = await _load(hass, server_entry(ftp_answers(vsftpd_server), profile))
-    vsftpd_server.stop()
-    with pytest.raises(HomeAssistantError):
-        await runner.async_upload(event=True)
-    runner.spool.max_bytes = runner.spool.stats.bytes + 10  # room for one file only
-
-    with pytest.raises(HomeAssistantError):
-        await runner.async_upload(event=True)
-
-    assert runner.spool.stats.dropped == 1
-    assert runner.queued <= 1
-    assert runner.status.last_error is not None
-    assert runner.status.last_error.startswith("spool full, dropped incoming/d00000")
-
-
-async def test_restart_mid_spool_loses_nothing(
-    hass: HomeAssistant, vsftpd_server: FtpServer, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Files spooled while the server is down survive a restart and arrive in order.
-
-    A profile failing longer than the limit (here: at once) raises a repair issue; delivery
-    after the restart clears it.
-    """
-    monkeypatch.setattr(profile_runner, "PROFILE_FAILURE_ISSUE_AFTER", 0.0)
-    await setup_camera(hass)
-    profile = profile_subentry(directory="incoming", file_name="n$(FPR.ENO).jpg")
-    entry = server_entry(ftp_answers(vsftpd_server), profile)
-    runner = await _load(hass, entry)
-    vsftpd_server.stop()
-
-    for _ in range(3):
-        with pytest.raises(HomeAssistantError):
-            await runner.async_upload(event=True)
-    assert runner.queued == 3
-    issues = ir.async_get(hass)
-    assert issues.async_get_issue(DOMAIN, failing_issue_id(runner.subentry_id)) is not None
-    error = hass.states.get(_entity(hass, runner, "last_error", "sensor"))
-    assert error is not None
-    assert error.state != "unknown"
-
-    # "Restart": unload with the server still down, then start both again.
-    assert await hass.config_entries.async_unload(entry.entry_id)
-    spooled = sorted(path.name for path in spool_directory(hass, runner.subentry_id).iterdir())
-    assert len([name for name in spooled if name.endswith(".spool")]) == 3
-    vsftpd_server.start()
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    hub = uploader_hub(entry)
-    assert hub is not None
-    runner = hub.runners[runner.subentry_id]
-    await _until(lambda: runner.queued == 0)
-    names = sorted(path.name for path in vsftpd_server.path().iterdir())
-    assert names == ["n000001.jpg", "n000002.jpg", "n000003.jpg"]
-    assert issues.async_get_issue(DOMAIN, failing_issue_id(runner.subentry_id)) is None
-
-
 async def test_removed_profiles_and_servers_leave_nothing_behind(
     hass: HomeAssistant, vsftpd_server: FtpServer, hass_storage: dict[str, Any]
 ) -> None:
@@ -528,7 +314,7 @@ async def test_removed_profiles_and_servers_leave_nothing_behind(
         profile_subentry(name="Kept", directory="incoming"),
         profile_subentry(name="Removed", number=2, directory="incoming"),
     )
-    await _load(hass, entry)
+    await load_profile(hass, entry)
     hub = uploader_hub(entry)
     assert hub is not None
     runners = {runner.name: runner for runner in hub.runners.values()}
@@ -618,7 +404,7 @@ async def test_upload_to_our_receiver_camera(hass: HomeAssistant, tmp_path: Path
     image = await async_get_image(hass, CAMERA_ENTITY)
     stored = runners["Relay"].buffer
     assert stored is not None
-    await _until(lambda: len(stored.frames()) == 1)
+    await wait_until(lambda: len(stored.frames()) == 1)
     assert stored.frames()[0].jpeg == image.content
     assert len(image.content) == delivery.bytes
 
