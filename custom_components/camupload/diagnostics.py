@@ -10,7 +10,7 @@ from homeassistant.core import HomeAssistant
 from .const import CONF_OVERRIDE_PASSWORD
 from .runtime import CamuploadConfigEntry, ReceiverRuntimeData, uploader_hub
 
-TO_REDACT = {CONF_PASSWORD, CONF_OVERRIDE_PASSWORD, "curl"}
+TO_REDACT = {CONF_PASSWORD, CONF_OVERRIDE_PASSWORD}
 
 
 async def async_get_config_entry_diagnostics(

@@ -64,6 +64,7 @@ class ReceiverCamera:
     subentry_id: str
     name: str
     username: str
+    archive_folder: str  # its login made safe once, not per frame
 
 
 def last_frames_folder(hass: HomeAssistant) -> Path:
@@ -89,7 +90,10 @@ class ReceiverHub:
         cameras = [s for s in entry.subentries.values() if s.subentry_type == SUBENTRY_CAMERA]
         self.cameras: dict[str, ReceiverCamera] = {
             sub.subentry_id: ReceiverCamera(
-                subentry_id=sub.subentry_id, name=sub.title, username=sub.data[CONF_USERNAME]
+                subentry_id=sub.subentry_id,
+                name=sub.title,
+                username=sub.data[CONF_USERNAME],
+                archive_folder=safe_name(sub.data[CONF_USERNAME]),
             )
             for sub in cameras
         }
@@ -231,7 +235,7 @@ class ReceiverHub:
         if camera is None:
             return
         if self._saver is not None:
-            self._saver.submit(safe_name(camera.username), item)
+            self._saver.submit(camera.archive_folder, item)
         if isinstance(item, ReceivedFile):
             _LOGGER.debug("%s uploaded %s (%d bytes)", camera.name, item.file_name, len(item.data))
             return
