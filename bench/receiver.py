@@ -5,8 +5,9 @@
 1. HTTP photo uploads/s (100 KB JPEG, 16 concurrent clients) vs a bare aiohttp handler
    that only reads the body. Every server gets an untimed warm-up first.
 2. FTP: 16 accounts, one curl process per account uploading many 100 KB files over one
-   login, against this receiver, pyftpdlib and vsftpd (files on tmpfs for the latter two);
-   best of 3 rounds for each server.
+   login, against this receiver and pyftpdlib (each a Python process of its own) and
+   vsftpd (files on tmpfs for the latter two); best of 3 rounds for each server, and the
+   CPU time the two Python servers spent per file over those rounds.
 3. MJPEG push ingest frames/s (50 KB frames) for 1 and 32 streams, and the frame splitter's
    MB/s against a plain bytes.find scan of the same data.
 """
@@ -14,11 +15,13 @@
 import argparse
 import asyncio
 import io
+import os
 import socket
 import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
@@ -139,14 +142,35 @@ async def bench_http(seconds: float) -> tuple[float, float]:
     return ours, baseline
 
 
+@dataclass
+class FtpResult:
+    """One server's FTP figures: best files/s, and server CPU per file over all rounds."""
+
+    rate: float
+    cpu_ms: float | None
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (from /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    # utime and stime are the 14th and 15th fields; fields[0] here is the 3rd.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 async def curl_uploads(
-    port: int, users: list[tuple[str, str]], files: list[Path], remote: str
-) -> float:
-    """Best files/s of FTP_ROUNDS rounds, after an untimed warm-up round."""
+    port: int, users: list[tuple[str, str]], files: list[Path], remote: str, pid: int | None
+) -> FtpResult:
+    """Best files/s of FTP_ROUNDS rounds after an untimed warm-up round, and CPU per file."""
     await curl_round(port, users, files[:WARM_UP_FILES], remote)
+    cpu_before = process_cpu_seconds(pid) if pid else 0.0
     # Single rounds swing widely here (pyftpdlib from about 500/s to 2000/s): each server
     # is credited with its best round, which keeps the baseline at its fastest.
-    return max([await curl_round(port, users, files, remote) for _ in range(FTP_ROUNDS)])
+    rates = [await curl_round(port, users, files, remote) for _ in range(FTP_ROUNDS)]
+    cpu_ms = None
+    if pid:
+        uploads = FTP_ROUNDS * len(users) * len(files)
+        cpu_ms = (process_cpu_seconds(pid) - cpu_before) * 1000 / uploads
+    return FtpResult(max(rates), cpu_ms)
 
 
 async def curl_round(
@@ -175,6 +199,21 @@ async def curl_round(
     return len(users) * len(files) / elapsed
 
 
+# Both Python servers run as processes of their own, started the same way.
+RECEIVER_SERVER = """
+import asyncio, sys
+sys.path.insert(0, sys.argv[3])
+from custom_components.camupload.receiver import Account, Receiver, ReceiverConfig
+port, count = int(sys.argv[1]), int(sys.argv[2])
+async def main():
+    config = ReceiverConfig(ftp_port=port, http_port=None, max_connections_per_address=64)
+    accounts = [Account(f"u{index}", "pw", f"u{index}") for index in range(count)]
+    receiver = Receiver(config, accounts, lambda item: None)
+    await receiver.start()
+    await asyncio.Event().wait()
+asyncio.run(main())
+"""
+
 PYFTPDLIB_SERVER = """
 import sys
 from pyftpdlib.authorizers import DummyAuthorizer
@@ -182,7 +221,7 @@ from pyftpdlib.handlers import FTPHandler
 from pyftpdlib.servers import FTPServer
 import logging
 logging.disable(logging.CRITICAL)
-port, root, count = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+port, count, root = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 authorizer = DummyAuthorizer()
 for index in range(count):
     home = f"{root}/u{index}"
@@ -206,34 +245,30 @@ async def wait_listening(port: int) -> None:
             return
 
 
-async def bench_ftp(files: list[Path]) -> dict[str, float]:
-    """Files/s for the receiver, pyftpdlib and vsftpd under the same curl load."""
+async def python_server_uploads(script: str, argument: str, files: list[Path]) -> FtpResult:
+    """Run a Python FTP server script in its own process and load it with curl."""
     users = [(f"u{index}", "pw") for index in range(CLIENTS)]
-    results: dict[str, float] = {}
-    receiver = Receiver(
-        ReceiverConfig(ftp_port=0, http_port=None, max_connections_per_address=64),
-        [Account(user, password, user) for user, password in users],
-        Counter(),
+    port = free_port()
+    server = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", script, str(port), str(CLIENTS), argument
     )
-    await receiver.start()
     try:
-        results["camupload receiver (memory)"] = await curl_uploads(
-            receiver.ftp_port or 0, users, files, ""
-        )
+        await wait_listening(port)
+        return await curl_uploads(port, users, files, "", server.pid)
     finally:
-        await receiver.stop()
+        server.kill()
+        await server.wait()
 
-    with tempfile.TemporaryDirectory(dir=TMPFS) as root:
-        port = free_port()
-        server = await asyncio.create_subprocess_exec(
-            sys.executable, "-c", PYFTPDLIB_SERVER, str(port), root, str(CLIENTS)
+
+async def bench_ftp(files: list[Path]) -> dict[str, FtpResult]:
+    """Files/s for the receiver, pyftpdlib and vsftpd under the same curl load."""
+    results = {
+        "camupload receiver (memory)": await python_server_uploads(
+            RECEIVER_SERVER, str(REPO), files
         )
-        try:
-            await wait_listening(port)
-            results["pyftpdlib (tmpfs)"] = await curl_uploads(port, users, files, "")
-        finally:
-            server.kill()
-            await server.wait()
+    }
+    with tempfile.TemporaryDirectory(dir=TMPFS) as root:
+        results["pyftpdlib (tmpfs)"] = await python_server_uploads(PYFTPDLIB_SERVER, root, files)
 
     try:
         from tests.uploader.servers import vsftpd  # noqa: PLC0415 - reuse the uploader tests' vsftpd
@@ -243,8 +278,9 @@ async def bench_ftp(files: list[Path]) -> dict[str, float]:
             vs.start()
             try:
                 anonymous = [("anonymous", "bench")] * CLIENTS
+                # A process per session: no single process's CPU to read.
                 results["vsftpd (tmpfs, anonymous)"] = await curl_uploads(
-                    vs.port, anonymous, files, "incoming/"
+                    vs.port, anonymous, files, "incoming/", None
                 )
             finally:
                 vs.stop()
@@ -358,13 +394,16 @@ async def main() -> None:
             path.write_bytes(photo)
             files.append(path)
         ftp = await bench_ftp(files)
-    receiver_rate = ftp.pop("camupload receiver (memory)")
-    for name, rate in ftp.items():
+    ours_ftp = ftp.pop("camupload receiver (memory)")
+    for name, theirs in ftp.items():
+        cpu = ""
+        if ours_ftp.cpu_ms is not None and theirs.cpu_ms is not None:
+            cpu = f" (server CPU {ours_ftp.cpu_ms:.2f} vs {theirs.cpu_ms:.2f} ms/file)"
         rows.append(
             (
                 f"FTP 16 curl x {FTP_FILES_PER_CLIENT} STOR 100 KB",
-                f"receiver {receiver_rate:.0f}/s vs {name} {rate:.0f}/s",
-                f"{receiver_rate / rate:.2f}x",
+                f"receiver {ours_ftp.rate:.0f}/s vs {name} {theirs.rate:.0f}/s{cpu}",
+                f"{ours_ftp.rate / theirs.rate:.2f}x",
             )
         )
 

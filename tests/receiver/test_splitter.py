@@ -172,6 +172,20 @@ def _splitter_length(data: bytes) -> int | None:
     return len(frames[0]) if frames and data.startswith(frames[0]) else None
 
 
+def test_no_upload_cut_short_is_complete() -> None:
+    """Whatever byte a transfer stops at, the photo check refuses it.
+
+    The check reads only the segments before the scan and the last two bytes: this
+    covers the case it relies on, EXIF thumbnails (own FFD9) and progressive scans included.
+    """
+    for frame in sample_frames():
+        assert is_complete_jpeg(frame)
+        complete = [cut for cut in range(len(frame)) if is_complete_jpeg(frame[:cut])]
+        assert complete == []
+        # Trailing bytes after EOI take the full walk and are still accepted.
+        assert is_complete_jpeg(frame + b"\r\n")
+
+
 @given(
     sample=st.sampled_from(range(len(sample_frames()))),
     cut=st.integers(min_value=0),

@@ -11,6 +11,7 @@ import enum
 from .model import DEFAULT_MAX_UPLOAD_SIZE
 
 _SOI = b"\xff\xd8"
+_EOI = b"\xff\xd9"
 _MARKER_PREFIX = 0xFF
 _SOI_CODE = 0xD8
 _EOI_CODE = 0xD9
@@ -205,20 +206,6 @@ def find_marker(data: bytes | bytearray, pos: int) -> tuple[int, bool]:
     return len(data), False
 
 
-def _skip_segment(data: bytes | bytearray, pos: int, code: int) -> int | None:
-    """Return where the marker after the segment at pos is, or None if it is broken or cut."""
-    if len(data) - pos < len(_SOI) + 2:
-        return None
-    length = (data[pos + 2] << 8) | data[pos + 3]
-    if length < _MIN_SEGMENT_LENGTH:
-        return None
-    pos += 2 + length
-    if code != _SOS_CODE or pos > len(data):
-        return pos
-    pos, found = find_marker(data, pos)
-    return pos if found else None
-
-
 def jpeg_length(data: bytes | bytearray) -> int | None:
     """Return the length of the complete JPEG at the start of data, or None.
 
@@ -229,23 +216,69 @@ def jpeg_length(data: bytes | bytearray) -> int | None:
     end = len(data)
     pos: int | None = len(_SOI)
     while pos is not None and end - pos >= len(_SOI):
-        if data[pos] != _MARKER_PREFIX:
-            return None
         code = data[pos + 1]
-        if code == _EOI_CODE:
+        if code == _EOI_CODE and data[pos] == _MARKER_PREFIX:
             return pos + 2
-        if code == _SOI_CODE:
-            # A new image before this one ended: the one at offset 0 is cut short.
-            return None
-        if code == _MARKER_PREFIX:
-            pos += 1
-        elif code == _TEM_CODE or code in _RST_CODES:
-            pos += 2
-        else:
-            pos = _skip_segment(data, pos, code)
+        pos = _next_marker(data, pos, code)
     return None
 
 
 def is_complete_jpeg(data: bytes | bytearray) -> bool:
-    """Tell whether data starts with a structurally complete JPEG (SOI to EOI)."""
+    """Tell whether data starts with a structurally complete JPEG (SOI to EOI).
+
+    The usual upload, one image ending in EOI, is told apart in a few steps: the
+    segments before the first scan are walked and the scan data is not, because
+    entropy-coded data never holds FFD9, so a transfer cut off anywhere cannot end
+    with it (an EXIF thumbnail's FFD9 lies inside a segment the walk skips whole).
+    Anything else (bytes after EOI, an image without a scan) takes the full walk.
+    """
+    if data.endswith(_EOI):
+        start = _scan_data_start(data)
+        if start is not None and start <= len(data) - len(_EOI):
+            return True
     return jpeg_length(data) is not None
+
+
+def _scan_data_start(data: bytes | bytearray) -> int | None:
+    """Walk the segments from SOI to the first SOS; return where its scan data starts."""
+    if not data.startswith(_SOI):
+        return None
+    end = len(data)
+    pos: int | None = len(_SOI)
+    while pos is not None and end - pos >= len(_SOI):
+        code = data[pos + 1]
+        if code in (_SOS_CODE, _EOI_CODE) and data[pos] == _MARKER_PREFIX:
+            return _segment_end(data, pos) if code == _SOS_CODE else None
+        pos = _next_marker(data, pos, code)
+    return None
+
+
+def _next_marker(data: bytes | bytearray, pos: int, code: int) -> int | None:
+    """Return where the marker after the one at pos is, or None if broken or cut short."""
+    if data[pos] != _MARKER_PREFIX or code == _SOI_CODE:
+        # Not a marker, or a new image before this one ended: cut short.
+        return None
+    if code == _MARKER_PREFIX:
+        return pos + 1
+    if code == _TEM_CODE or code in _RST_CODES:
+        return pos + 2
+    return _skip_segment(data, pos, code)
+
+
+def _segment_end(data: bytes | bytearray, pos: int) -> int | None:
+    """Return where the segment whose marker is at pos ends, or None if its length is bad."""
+    if len(data) - pos < len(_SOI) + 2:
+        return None
+    length = (data[pos + 2] << 8) | data[pos + 3]
+    if length < _MIN_SEGMENT_LENGTH:
+        return None
+    return pos + 2 + length
+
+
+def _skip_segment(data: bytes | bytearray, pos: int, code: int) -> int | None:
+    """Return where the marker after the segment at pos is, or None if it is broken or cut."""
+    pos_after = _segment_end(data, pos)
+    if pos_after is None or code != _SOS_CODE or pos_after > len(data):
+        return pos_after
+    found_at, found = find_marker(data, pos_after)
+    return found_at if found else None

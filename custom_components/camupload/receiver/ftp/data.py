@@ -1,6 +1,5 @@
-"""FTP data connections: passive listeners, active connects and their rules."""
+"""FTP data connection rules: who may connect, and where active mode may connect to."""
 
-import asyncio
 import ipaddress
 import re
 from dataclasses import dataclass
@@ -8,54 +7,6 @@ from dataclasses import dataclass
 # Active mode never connects to a privileged port (the classic FTP bounce attack).
 MIN_ACTIVE_PORT = 1024
 _PORT_ARGUMENT = re.compile(r"^\s*(\d{1,3}(?:,\d{1,3}){5})\s*$")
-
-
-class TransferTooLargeError(Exception):
-    """More bytes arrived on a data connection than the transfer may hold."""
-
-
-class DataChannel:
-    """One data connection: a reader with a stall timeout and a writer."""
-
-    def __init__(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, stall_timeout: float
-    ) -> None:
-        """Wrap an accepted or connected stream pair."""
-        self.reader = reader
-        self.writer = writer
-        self.stall_timeout = stall_timeout
-
-    async def read_all(self, limit: int, chunk_size: int) -> bytes:
-        """Read to the end of the transfer.
-
-        Raises TimeoutError if no byte arrives within the stall timeout and
-        TransferTooLargeError as soon as more than limit bytes have arrived.
-        """
-        reader = self.reader
-        stall = self.stall_timeout
-        loop = asyncio.get_running_loop()
-        chunks: list[bytes] = []
-        size = 0
-        # One timer for the transfer, pushed back after every chunk: slow is fine, still is not.
-        async with asyncio.timeout(stall) as deadline:
-            while chunk := await reader.read(chunk_size):
-                size += len(chunk)
-                if size > limit:
-                    raise TransferTooLargeError
-                chunks.append(chunk)
-                deadline.reschedule(loop.time() + stall)
-        # One chunk comes back as is; several are copied once.
-        return b"".join(chunks)
-
-    async def write(self, data: bytes) -> None:
-        """Send bytes; TimeoutError if the peer stops reading."""
-        self.writer.write(data)
-        async with asyncio.timeout(self.stall_timeout):
-            await self.writer.drain()
-
-    def close(self) -> None:
-        """Close the connection."""
-        self.writer.close()
 
 
 def same_host(first: str, second: str) -> bool:
@@ -125,14 +76,3 @@ def check_active_target(target: ActiveTarget, client_host: str) -> None:
     if not MIN_ACTIVE_PORT <= target.port <= 65535:  # noqa: PLR2004 - highest TCP port
         msg = f"active mode port must be {MIN_ACTIVE_PORT}-65535"
         raise ActiveModeError(msg)
-
-
-async def connect_active(
-    target: ActiveTarget, local_host: str, connect_timeout: float, stall_timeout: float
-) -> DataChannel:
-    """Open the data connection to the client, from the control connection's address."""
-    async with asyncio.timeout(connect_timeout):
-        reader, writer = await asyncio.open_connection(
-            target.host, target.port, local_addr=(local_host, 0)
-        )
-    return DataChannel(reader, writer, stall_timeout)

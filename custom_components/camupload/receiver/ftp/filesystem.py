@@ -70,8 +70,17 @@ class AccountFileSystem:
 
     def lookup(self, path: PurePosixPath) -> Entry | None:
         """Return the entry at an absolute path, or None."""
+        return self._walk(path.parts[1:])
+
+    def parent_directory(self, path: PurePosixPath) -> DirEntry | None:
+        """Return the directory that holds path, or None if there is none."""
+        # Walks the parts in place: no parent path object is built (this runs per upload).
+        node = self._walk(path.parts[1:-1])
+        return node if isinstance(node, DirEntry) else None
+
+    def _walk(self, parts: tuple[str, ...]) -> Entry | None:
         node: Entry = self.root
-        for part in path.parts[1:]:
+        for part in parts:
             if not isinstance(node, DirEntry):
                 return None
             child = node.children.get(part)
@@ -81,17 +90,18 @@ class AccountFileSystem:
         return node
 
     def _parent(self, path: PurePosixPath) -> DirEntry:
-        parent = self.lookup(path.parent)
-        if not isinstance(parent, DirEntry):
+        parent = self.parent_directory(path)
+        if parent is None:
             msg = f"directory {path.parent} does not exist"
             raise FileSystemError(msg)
         return parent
 
     def _check_name(self, path: PurePosixPath) -> None:
-        if path == ROOT or not path.name:
+        parts = path.parts
+        if len(parts) < 2:  # noqa: PLR2004 - the root and a name
             msg = "the root cannot be replaced"
             raise FileSystemError(msg)
-        if len(path.name) > MAX_NAME_LENGTH or len(path.parts) > MAX_DEPTH + 1:
+        if len(parts[-1]) > MAX_NAME_LENGTH or len(parts) > MAX_DEPTH + 1:
             msg = "name too long or too deep"
             raise FileSystemError(msg)
 
@@ -120,8 +130,8 @@ class AccountFileSystem:
 
     def _remove(self, path: PurePosixPath) -> None:
         entry = self._files.pop(path)
-        parent = self.lookup(path.parent)
-        if isinstance(parent, DirEntry):
+        parent = self.parent_directory(path)
+        if parent is not None:
             parent.children.pop(path.name, None)
         if entry.data is not None:
             self.held_bytes -= entry.size

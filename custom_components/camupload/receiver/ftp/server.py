@@ -12,7 +12,7 @@ from custom_components.camupload.receiver.model import Account, ReceiverConfig
 from custom_components.camupload.receiver.publisher import Publisher
 from custom_components.camupload.receiver.splitter import is_complete_jpeg
 
-from .data import TransferTooLargeError
+from .channel import TransferTooLargeError
 from .filesystem import (
     DirEntry,
     FileEntry,
@@ -68,8 +68,7 @@ class CameraFtpServer(SessionFtpServer):
         """Receive a file into memory, then publish it as a frame or a file."""
         path = self._upload_target(connection, str(rest))
         if path is not None and self._has_data_route(connection):
-            task = asyncio.create_task(self._receive(connection, path, append=mode == "ab"))
-            connection.extra_workers.add(task)
+            self.start_transfer(connection, self._receive(connection, path, append=mode == "ab"))
         return True
 
     def _upload_target(self, connection: Connection, rest: str) -> PurePosixPath | None:
@@ -82,12 +81,12 @@ class CameraFtpServer(SessionFtpServer):
         path = self._path(connection, rest)
         if path is None:
             return None
-        filesystem = connection.filesystem
-        if not isinstance(filesystem.lookup(path.parent), DirEntry):
+        parent = connection.filesystem.parent_directory(path)
+        if parent is None:
             message = f"directory {path.parent} does not exist (create it with MKD)"
             connection.response("550", message)
             return None
-        if isinstance(filesystem.lookup(path), DirEntry):
+        if isinstance(parent.children.get(path.name), DirEntry):
             connection.response("550", f"{path} is a directory")
             return None
         return path
@@ -98,8 +97,7 @@ class CameraFtpServer(SessionFtpServer):
 
     async def _receive(self, connection: Connection, path: PurePosixPath, *, append: bool) -> bool:
         limit = self._config.max_upload_size
-        existing = connection.filesystem.lookup(path)
-        if append and isinstance(existing, FileEntry):
+        if append and isinstance(existing := connection.filesystem.lookup(path), FileEntry):
             limit -= existing.size
         connection.response("150", f"ready to receive {path.name}")
         try:
@@ -107,8 +105,9 @@ class CameraFtpServer(SessionFtpServer):
         except (TimeoutError, OSError):
             connection.response("425", "cannot open data connection")
             return True
+        channel.limit = limit
         try:
-            body = await channel.read_all(limit, self.block_size)
+            body = await channel.received()
         except TransferTooLargeError:
             connection.response(
                 "552", f"file larger than {self._config.max_upload_size} bytes, refused"
@@ -293,8 +292,7 @@ class CameraFtpServer(SessionFtpServer):
         if not self._has_data_route(connection):
             return True
         text = "".join(line(name, entry) + "\r\n" for name, entry in children)
-        task = asyncio.create_task(self._send(connection, text.encode(self.encoding)))
-        connection.extra_workers.add(task)
+        self.start_transfer(connection, self._send(connection, text.encode(self.encoding)))
         return True
 
     async def _send(self, connection: Connection, payload: bytes) -> bool:
@@ -305,7 +303,7 @@ class CameraFtpServer(SessionFtpServer):
             connection.response("425", "cannot open data connection")
             return True
         try:
-            await channel.write(payload)
+            await channel.send(payload)
         except (TimeoutError, OSError):
             connection.response("426", "data connection lost")
             return True

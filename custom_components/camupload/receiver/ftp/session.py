@@ -4,9 +4,9 @@ import asyncio
 import errno
 import logging
 import socket
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path, PurePosixPath
-from typing import cast, override
+from typing import Any, cast, override
 
 import aioftp
 from aioftp import errors as aioftp_errors
@@ -16,34 +16,27 @@ from custom_components.camupload.receiver.accounts import AccountBook, FailureLi
 from custom_components.camupload.receiver.model import Account, ReceiverConfig
 from custom_components.camupload.receiver.publisher import Publisher
 
+from .channel import ChannelFactory, DataChannel, connect_active
+from .control import BAD_LINE, EOF, ControlConnection
 from .data import (
     ActiveModeError,
     ActiveTarget,
-    DataChannel,
     check_active_target,
-    connect_active,
     parse_eprt,
     parse_port,
     same_host,
 )
 from .filesystem import ROOT, AccountFileSystem
 from .pathio import AccountPathIO
-from .replies import format_reply
 
 _LOGGER = logging.getLogger(__name__)
 
-# Internal commands: a space cannot occur in a parsed command name, so no client can send them.
-_EOF = " eof"
-_IDLE = " idle"
-_BAD_LINE = " bad-line"
+# Internal command for a path that leaves the root (see control.py for the others).
 _ESCAPE = " escape"
 _PATH_COMMANDS = frozenset(
     {"cwd", "dele", "mkd", "rmd", "rnfr", "rnto", "stor", "appe", "size", "mdtm", "mlst"}
 )
 _LISTING_COMMANDS = frozenset({"list", "nlst", "mlsd"})
-_FORBIDDEN_CHARS = frozenset("\r\n\x00")
-_MAX_COMMAND_LINE = 4096
-_TELNET_CONTROL = b"\xff\xf4\xf2"
 
 type Command = Callable[[Connection, str], Awaitable[bool]]
 
@@ -79,9 +72,8 @@ class SessionFtpServer(aioftp.Server):
         extra: dict[str, Command] = {
             "eprt": self.eprt,
             "port": self.port,
-            _EOF: self._eof,
-            _IDLE: self._idle,
-            _BAD_LINE: self._bad_line,
+            EOF: self._eof,
+            BAD_LINE: self._bad_line,
             _ESCAPE: self._escape,
         }
         self.commands_mapping.update(extra)
@@ -114,69 +106,105 @@ class SessionFtpServer(aioftp.Server):
             return False
         return await super().greeting(connection, rest)
 
+    # The session loop (aioftp's runs every command and every reply in a task of its own)
+
     @override
-    async def write_response(
-        self, stream: StreamIO, code: str, lines: str | Iterable[str] = "", list: bool = False
-    ) -> None:
-        """Send one reply in one write (aioftp writes, throttles and drains line by line)."""
-        text = format_reply(code, lines, listing=list)
-        if _LOGGER.isEnabledFor(logging.DEBUG):
-            _LOGGER.debug("reply %s", text.rstrip())
-        writer = stream.writer
-        writer.write(text.encode(self.encoding))
-        if writer.transport.get_write_buffer_size():
-            # Only a client that stops reading can make this wait.
-            async with asyncio.timeout(self.socket_timeout):
-                await writer.drain()
-        else:
-            # Returns at once; raises if the connection is gone.
-            await writer.drain()
-
-    async def parse_command(
-        self, stream: StreamIO, censor_commands: tuple[str] = ("pass",)
-    ) -> tuple[str, str]:
-        """Read one command; map end of input, idleness and bad lines to internal commands."""
-        del censor_commands
-        connection = self.connections.get(stream)
-        line = await self._read_line(stream, connection)
-        if isinstance(line, tuple):
-            return line
+    async def dispatcher(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        """Run one client's session: commands in order, transfers beside them."""
+        host, port, *_ = writer.get_extra_info("peername", ("", ""))
+        server_host, *_ = writer.get_extra_info("sockname")
+        control = ControlConnection(
+            reader,
+            writer,
+            encoding=self.encoding,
+            idle_timeout=self._config.idle_timeout,
+            write_timeout=self._config.stall_timeout,
+        )
+        stream = StreamIO(reader, writer)
+        connection = Connection(
+            client_host=host,
+            client_port=port,
+            server_host=server_host,
+            passive_server_port=0,
+            server_port=self.server_port,
+            command_connection=stream,
+            socket_timeout=self.socket_timeout,
+            idle_timeout=self.idle_timeout,
+            wait_future_timeout=self.wait_future_timeout,
+            block_size=self.block_size,
+            path_io_factory=self.path_io_factory,
+            path_timeout=self.path_timeout,
+            extra_workers=set(),
+            response=control.reply,
+            acquired=False,
+            restart_offset=0,
+            _dispatcher=asyncio.current_task(),
+        )
+        connection.path_io = self.path_io_factory(timeout=self.path_timeout, connection=connection)
+        self.connections[stream] = connection
         try:
-            # Clients send Telnet IP/Synch (IAC IP IAC DM) before an urgent ABOR.
-            text = line.lstrip(_TELNET_CONTROL).decode(self.encoding).rstrip("\r\n")
-        except UnicodeDecodeError:
-            return _BAD_LINE, "command is not valid UTF-8"
-        name, _, rest = text.partition(" ")
-        name = name.lower()
-        if _FORBIDDEN_CHARS & set(rest):
-            return _BAD_LINE, "names with CR, LF or NUL are refused"
-        if connection is not None and self._escapes(connection, name, rest):
-            return _ESCAPE, rest
-        if _LOGGER.isEnabledFor(logging.DEBUG):
-            _LOGGER.debug("%s %s", name, "***" if name == "pass" else rest)
-        return name, rest
+            await self._serve(connection, control)
+        except (TimeoutError, OSError):
+            # The client stopped reading its replies or went away.
+            pass
+        except Exception:
+            _LOGGER.exception("FTP session from %s failed", host)
+        finally:
+            await self._end_session(stream, connection, control)
 
-    async def _read_line(
-        self, stream: StreamIO, connection: Connection | None
-    ) -> bytes | tuple[str, str]:
-        """Return a command line, or the internal command that replaces it."""
-        while True:
+    async def _serve(self, connection: Connection, control: ControlConnection) -> None:
+        def busy() -> bool:
+            return bool(connection.extra_workers)
+
+        control.watch_idle(busy)
+        keep = await self.greeting(connection, "")
+        while keep:
+            await control.drain()
+            name, rest = await control.read_command()
+            if self._escapes(connection, name, rest):
+                name = _ESCAPE
+            command = self.commands_mapping.get(name)
+            if command is None:
+                connection.response("502", f"{name!r} not implemented")
+                continue
             try:
-                # The reader itself: aioftp's stream wraps each line in throttles and wait_for.
-                async with asyncio.timeout(self.idle_timeout):
-                    line = await stream.reader.readline()
-            except TimeoutError:
-                # A long upload keeps the control connection silent: that is not idleness.
-                if connection is not None and connection.extra_workers:
-                    continue
-                return _IDLE, ""
-            except (ConnectionError, ValueError):
-                return _EOF, ""
-            if not line:
-                return _EOF, ""
-            if len(line) > _MAX_COMMAND_LINE:
-                return _BAD_LINE, "command line too long"
-            return line
+                keep = await command(connection, rest)
+            except aioftp_errors.PathIOError:
+                connection.response("451", "file system error")
+
+    async def _end_session(
+        self, stream: StreamIO, connection: Connection, control: ControlConnection
+    ) -> None:
+        workers = list(connection.extra_workers)
+        for worker in workers:
+            worker.cancel()
+        if is_set(connection, "passive_server"):
+            connection.passive_server.close()
+            if self.available_data_ports is not None:
+                self.available_data_ports.put_nowait((0, connection.passive_server_port))
+        if is_set(connection, "data_connection"):
+            connection.data_connection.close()
+        control.close()
+        if connection.acquired:
+            self.available_connections.release()
+        self.connections.pop(stream, None)
+        if is_set(connection, "user"):
+            await self.user_manager.notify_logout(connection.user)
+        if workers:
+            await asyncio.wait(workers)
+
+    def start_transfer(self, connection: Connection, work: Coroutine[Any, Any, object]) -> None:
+        """Run a transfer beside the session loop, so that ABOR and NOOP are still read."""
+        task = asyncio.create_task(work)
+        connection.extra_workers.add(task)
+
+        def finished(task: asyncio.Task[object]) -> None:
+            connection.extra_workers.discard(task)
+            if not task.cancelled() and (error := task.exception()) is not None:
+                _LOGGER.error("FTP transfer failed", exc_info=error)
+                connection.response("451", "local error, transfer failed")
+
+        task.add_done_callback(finished)
 
     def _escapes(self, connection: Connection, name: str, rest: str) -> bool:
         if name in _LISTING_COMMANDS:
@@ -189,11 +217,6 @@ class SessionFtpServer(aioftp.Server):
 
     async def _eof(self, connection: Connection, rest: str) -> bool:
         del connection, rest
-        return False
-
-    async def _idle(self, connection: Connection, rest: str) -> bool:
-        del rest
-        connection.response("421", "idle timeout, closing control connection")
         return False
 
     async def _bad_line(self, connection: Connection, rest: str) -> bool:
@@ -269,22 +292,21 @@ class SessionFtpServer(aioftp.Server):
         if is_set(connection, "passive_server"):
             listener: asyncio.Server = connection.passive_server
             return listener
-        stall = self._config.stall_timeout
 
-        async def accept(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            peer = writer.get_extra_info("peername") or ("",)
+        def admit(channel: DataChannel) -> bool:
+            transport = channel.transport
+            peer = (transport.get_extra_info("peername") if transport else None) or ("",)
             if not same_host(str(peer[0]), connection.client_host):
                 # Only the client itself may connect (no FTP bounce or data theft).
                 _LOGGER.warning("refused data connection from %s", peer[0])
-                writer.close()
-                return
+                return False
             if is_set(connection, "data_connection"):
-                writer.close()
-                return
-            connection.data_connection = DataChannel(reader, writer, stall)
+                return False
+            connection.data_connection = channel
+            return True
 
         try:
-            listener = await self._start_passive_server(connection, accept)
+            listener = await self._listen(connection, self._channel_factory(admit))
         except aioftp_errors.NoAvailablePort:
             connection.response("425", "no free passive port, try again")
             return None
@@ -294,7 +316,43 @@ class SessionFtpServer(aioftp.Server):
             )
             return None
         connection.passive_server = listener
+        # Asked once: clients send EPSV before every transfer.
+        connection.passive_server_port = listener.sockets[0].getsockname()[1]
         return listener
+
+    def _channel_factory(
+        self, admit: Callable[[DataChannel], bool] | None = None
+    ) -> ChannelFactory:
+        limit, stall = self._config.max_upload_size, self._config.stall_timeout
+        return lambda: DataChannel(limit, stall, admit)
+
+    async def _listen(self, connection: Connection, factory: ChannelFactory) -> asyncio.Server:
+        """Listen for data connections on a free port of the passive range (or any port)."""
+        loop = asyncio.get_running_loop()
+        host = connection.server_host
+        ports = self.available_data_ports
+        if ports is None:
+            return await loop.create_server(factory, host, 0)
+        tried: set[int] = set()
+        while True:
+            try:
+                priority, port = ports.get_nowait()
+            except asyncio.QueueEmpty as err:
+                raise aioftp_errors.NoAvailablePort from err
+            if port in tried:
+                ports.put_nowait((priority, port))
+                raise aioftp_errors.NoAvailablePort
+            tried.add(port)
+            try:
+                listener = await loop.create_server(factory, host, port)
+            except OSError as err:
+                # Taken by something else: try it last next time.
+                ports.put_nowait((priority + 1, port))
+                if err.errno != errno.EADDRINUSE:
+                    raise
+                continue
+            connection.passive_server_port = port
+            return listener
 
     def _forget_data(self, connection: Connection) -> None:
         connection.active_target = None
@@ -337,8 +395,8 @@ class SessionFtpServer(aioftp.Server):
         listener = await self._passive_listener(connection)
         if listener is None:
             return True
-        port = listener.sockets[0].getsockname()[1]
         self._forget_data(connection)
+        port = connection.passive_server_port
         connection.response("229", f"entering extended passive mode (|||{port}|)")
         return True
 
@@ -382,7 +440,7 @@ class SessionFtpServer(aioftp.Server):
         if target is not None:
             connection.active_target = None
             return await connect_active(
-                target, connection.server_host, config.data_connect_timeout, config.stall_timeout
+                target, connection.server_host, config.data_connect_timeout, self._channel_factory()
             )
         async with asyncio.timeout(config.data_connect_timeout):
             channel: DataChannel = await asyncio.shield(connection["data_connection"])
