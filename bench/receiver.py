@@ -6,7 +6,7 @@
    that only reads the body. Every server gets an untimed warm-up first.
 2. FTP: 16 accounts, one curl process per account uploading many 100 KB files over one
    login, against this receiver and pyftpdlib (each a Python process of its own) and
-   vsftpd (files on tmpfs for the latter two); best of 3 rounds for each server, and the
+   vsftpd (files on tmpfs for the latter two); best of 5 rounds for each server, and the
    CPU time the two Python servers spent per file over those rounds.
 3. MJPEG push ingest frames/s (50 KB frames) for 1 and 32 streams, and the frame splitter's
    MB/s against a plain bytes.find scan of the same data.
@@ -43,7 +43,7 @@ from custom_components.camupload.receiver import (  # noqa: E402
 CLIENTS = 16
 STREAMS = 32
 FTP_FILES_PER_CLIENT = 40
-FTP_ROUNDS = 3
+FTP_ROUNDS = 5
 PHOTO_SIZE = 100_000
 FRAME_SIZE = 50_000
 # Untimed warm-up before each measured run (connections, caches, first logins).

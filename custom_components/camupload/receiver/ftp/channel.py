@@ -1,93 +1,88 @@
-"""FTP data connections as asyncio protocols: no stream objects, no task per connection.
+"""FTP data connections on plain non-blocking sockets, driven by the event loop's selector.
 
-A camera sends one file per data connection, often many a second. The protocol
-collects the bytes as the event loop hands them over, bounded by the transfer's
-size limit, and completes a future at the end of the transfer; a single timer per
-stall period checks that bytes are still moving.
+A camera sends one file per data connection, often many a second, and the data
+connection is the simplest socket there is: bytes one way, then end of file. So the
+listener and the connections are watched with add_reader and read with recv, with
+no transport, protocol or task per connection; a single timer per stall period
+checks that bytes are still moving. This needs a selector event loop (the default
+on Linux and macOS, and the one Home Assistant runs).
 """
 
 import asyncio
+import errno
+import ipaddress
 import logging
+import socket
 from collections.abc import Callable
+
+from aioftp.errors import NoAvailablePort
 
 from .data import ActiveTarget
 
 _LOGGER = logging.getLogger(__name__)
+# Bytes asked of the kernel per read (what asyncio's own transports ask for).
+_RECV_SIZE = 256 * 1024
+_BACKLOG = 8
+
+# Called with each accepted data connection and the address it comes from.
+type Accept = Callable[[socket.socket, str], None]
 
 
 class TransferTooLargeError(Exception):
     """More bytes arrived on a data connection than the transfer may hold."""
 
 
-class DataChannel(asyncio.Protocol):
-    """One data connection: received bytes up to a limit, or bytes to send."""
+class DataChannel:
+    """One data connection: the bytes received up to a limit, or bytes to send."""
 
-    def __init__(
-        self, limit: int, stall_timeout: float, admit: "Callable[[DataChannel], bool] | None" = None
-    ) -> None:
-        """Hold at most limit received bytes; fail a transfer that is still for stall_timeout.
-
-        admit, if given, sees each new connection and closes it by returning False.
-        """
+    def __init__(self, sock: socket.socket, limit: int, stall_timeout: float) -> None:
+        """Start reading a connected non-blocking socket at once, keeping at most limit bytes."""
         self.limit = limit
         self.stall_timeout = stall_timeout
-        self._admit = admit
-        self.transport: asyncio.Transport | None = None
+        self._sock = sock
+        self._fd = sock.fileno()
+        self._loop = asyncio.get_running_loop()
         self._chunks: list[bytes] = []
         self._size = 0
-        self._loop = asyncio.get_running_loop()
         self._last_activity = self._loop.time()
         self._done: asyncio.Future[bytes] = self._loop.create_future()
-        self._drained: asyncio.Future[None] | None = None
+        self._closed = False
+        # Read from the start: a client may send as soon as it is told to (150).
+        self._loop.add_reader(self._fd, self._readable)
 
-    # asyncio.Protocol
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        """Keep the transport, or close it if the connection is not admitted."""
-        self.transport = transport  # type: ignore[assignment]  # always a TCP transport here
-        if self._admit is not None and not self._admit(self):
-            transport.close()
-
-    def data_received(self, data: bytes) -> None:
-        """Collect bytes; fail the transfer as soon as it is over its limit."""
-        if self._done.done():
+    def _readable(self) -> None:
+        try:
+            data = self._sock.recv(_RECV_SIZE)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError as err:
+            self._fail(ConnectionResetError(err.errno, err.strerror))
+            return
+        if not data:
+            self._stop_reading()
+            if not self._done.done():
+                self._done.set_result(b"".join(self._chunks))
+            self._chunks.clear()
             return
         self._size += len(data)
         if self._size > self.limit:
-            self._chunks.clear()
             self._fail(TransferTooLargeError())
             return
         self._chunks.append(data)
         self._last_activity = self._loop.time()
 
-    def eof_received(self) -> bool:
-        """The sender finished: the transfer is complete."""
+    def _stop_reading(self) -> None:
+        if not self._closed:
+            self._loop.remove_reader(self._fd)
+
+    def _fail(self, error: Exception) -> None:
+        """End the transfer with error and drop the connection."""
+        self._chunks.clear()
         if not self._done.done():
-            self._done.set_result(b"".join(self._chunks))
-            self._chunks.clear()
-        return False
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        """A reset before the end fails the transfer; a plain close completes it."""
-        if not self._done.done():
-            if exc is None:
-                self.eof_received()
-            else:
-                self._done.set_exception(ConnectionResetError(str(exc)))
-        if self._drained is not None and not self._drained.done():
-            self._drained.set_exception(ConnectionResetError("data connection lost"))
-
-    def pause_writing(self) -> None:
-        """The client is not taking bytes as fast as they are sent."""
-        if self._drained is None or self._drained.done():
-            self._drained = self._loop.create_future()
-
-    def resume_writing(self) -> None:
-        """The send buffer is empty again."""
-        if self._drained is not None and not self._drained.done():
-            self._drained.set_result(None)
-
-    # Transfers
+            self._done.set_exception(error)
+            # Marked as seen: the transfer may have been given up before anyone waits for it.
+            self._done.exception()
+        self.close()
 
     async def received(self) -> bytes:
         """Return every byte of the transfer once the sender has finished.
@@ -95,9 +90,8 @@ class DataChannel(asyncio.Protocol):
         Raises TransferTooLargeError past the limit, TimeoutError when no byte
         arrives within the stall timeout, and OSError when the connection breaks.
         """
-        if self._size > self.limit and not self._done.done():
+        if self._size > self.limit:
             # The limit was lowered (APPE) after the bytes came in.
-            self._chunks.clear()
             self._fail(TransferTooLargeError())
         self._last_activity = self._loop.time()
         timer = self._loop.call_later(self.stall_timeout, self._check_stall)
@@ -106,9 +100,6 @@ class DataChannel(asyncio.Protocol):
             return await self._done
         finally:
             timer.cancel()
-            # Never retrieved when the transfer ends another way: keep asyncio quiet.
-            if self._done.done() and not self._done.cancelled():
-                self._done.exception()
 
     def _check_stall(self) -> None:
         if self._done.done():
@@ -119,42 +110,126 @@ class DataChannel(asyncio.Protocol):
         else:
             self._loop.call_later(self.stall_timeout - still, self._check_stall)
 
-    def _fail(self, error: Exception) -> None:
-        self._done.set_exception(error)
-        if self.transport is not None:
-            self.transport.abort()
-
     async def send(self, data: bytes) -> None:
         """Send bytes; TimeoutError if the client stops reading, OSError if it goes away."""
-        transport = self.transport
-        if transport is None or transport.is_closing():
+        if self._closed:
             msg = "data connection closed"
             raise ConnectionResetError(msg)
-        # Flow control from the first byte: pause_writing means bytes are waiting.
-        transport.set_write_buffer_limits(high=0)
-        transport.write(data)
-        drained = self._drained
-        if drained is not None:
-            # resume_writing comes only once the buffer is empty: one wait is enough.
-            async with asyncio.timeout(self.stall_timeout):
-                await drained
+        async with asyncio.timeout(self.stall_timeout):
+            await self._loop.sock_sendall(self._sock, data)
 
     def close(self) -> None:
-        """Close the connection (what was sent is still delivered)."""
-        if self.transport is not None:
-            self.transport.close()
+        """Close the connection (bytes already sent are still delivered)."""
+        if self._closed:
+            return
+        self._stop_reading()
+        self._closed = True
+        self._sock.close()
 
 
-type ChannelFactory = Callable[[], DataChannel]
+class PassiveListener:
+    """A listening socket for one session's passive data connections."""
+
+    def __init__(self, sock: socket.socket, accept: Accept) -> None:
+        """Watch a listening non-blocking socket; accept gets each connection and its peer."""
+        self._sock = sock
+        self._accept_callback = accept
+        self.family = sock.family
+        self.host: str
+        self.port: int
+        self.host, self.port = sock.getsockname()[:2]
+        self._closed = False
+        asyncio.get_running_loop().add_reader(sock.fileno(), self._accept)
+
+    def _accept(self) -> None:
+        try:
+            conn, address = self._sock.accept()
+        except (BlockingIOError, InterruptedError, ConnectionAbortedError):
+            return
+        except OSError as err:
+            # Out of file descriptors, say: the client's connect times out, the session goes on.
+            _LOGGER.warning("cannot accept a data connection: %s", err)
+            return
+        conn.settimeout(0.0)  # non-blocking
+        self._accept_callback(conn, str(address[0]))
+
+    def close(self) -> None:
+        """Stop listening."""
+        if not self._closed:
+            self._closed = True
+            asyncio.get_running_loop().remove_reader(self._sock.fileno())
+            self._sock.close()
+
+
+def listen(host: str, port: int, accept: Accept) -> PassiveListener:
+    """Listen on host:port (0: any free port); OSError if the port cannot be had."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(_BACKLOG)
+        sock.settimeout(0.0)  # non-blocking
+        return PassiveListener(sock, accept)
+    except BaseException:
+        sock.close()
+        raise
+
+
+def listen_in_range(
+    host: str, ports: "asyncio.PriorityQueue[tuple[int, int]] | None", accept: Accept
+) -> PassiveListener:
+    """Listen on a free port of the passive range (queued as (priority, port)), or any port.
+
+    A port found taken by another program goes back to the queue to be tried last;
+    NoAvailablePort when every port has been tried.
+    """
+    if ports is None:
+        return listen(host, 0, accept)
+    tried: set[int] = set()
+    while True:
+        try:
+            priority, port = ports.get_nowait()
+        except asyncio.QueueEmpty as err:
+            raise NoAvailablePort from err
+        if port in tried:
+            ports.put_nowait((priority, port))
+            raise NoAvailablePort
+        tried.add(port)
+        try:
+            return listen(host, port, accept)
+        except OSError as err:
+            ports.put_nowait((priority + 1, port))
+            if err.errno != errno.EADDRINUSE:
+                raise
 
 
 async def connect_active(
-    target: ActiveTarget, local_host: str, connect_timeout: float, channel: ChannelFactory
+    target: ActiveTarget, local_host: str, connect_timeout: float, limit: int, stall: float
 ) -> DataChannel:
     """Open the data connection to the client, from the control connection's address."""
-    loop = asyncio.get_running_loop()
-    async with asyncio.timeout(connect_timeout):
-        _, protocol = await loop.create_connection(
-            channel, target.host, target.port, local_addr=(local_host, 0)
-        )
-    return protocol
+    family = socket.AF_INET6 if ":" in target.host else socket.AF_INET
+    local = _local_address(local_host, family)
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.settimeout(0.0)  # non-blocking
+        if local is not None:
+            sock.bind((local, 0))
+        async with asyncio.timeout(connect_timeout):
+            await asyncio.get_running_loop().sock_connect(sock, (target.host, target.port))
+    except BaseException:
+        sock.close()
+        raise
+    return DataChannel(sock, limit, stall)
+
+
+def _local_address(host: str, family: socket.AddressFamily) -> str | None:
+    """The control connection's address in the target's family, or None to let the OS pick."""
+    try:
+        address = ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    wanted = 6 if family == socket.AF_INET6 else 4
+    return str(address) if address.version == wanted else None

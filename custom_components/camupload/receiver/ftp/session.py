@@ -16,7 +16,7 @@ from custom_components.camupload.receiver.accounts import AccountBook, FailureLi
 from custom_components.camupload.receiver.model import Account, ReceiverConfig
 from custom_components.camupload.receiver.publisher import Publisher
 
-from .channel import ChannelFactory, DataChannel, connect_active
+from .channel import DataChannel, PassiveListener, connect_active, listen_in_range
 from .control import BAD_LINE, EOF, ControlConnection
 from .data import (
     ActiveModeError,
@@ -288,25 +288,24 @@ class SessionFtpServer(aioftp.Server):
 
     # Data connections
 
-    async def _passive_listener(self, connection: Connection) -> asyncio.Server | None:
+    def _passive_listener(self, connection: Connection) -> PassiveListener | None:
         if is_set(connection, "passive_server"):
-            listener: asyncio.Server = connection.passive_server
+            listener: PassiveListener = connection.passive_server
             return listener
+        limit, stall = self._config.max_upload_size, self._config.stall_timeout
 
-        def admit(channel: DataChannel) -> bool:
-            transport = channel.transport
-            peer = (transport.get_extra_info("peername") if transport else None) or ("",)
-            if not same_host(str(peer[0]), connection.client_host):
+        def accept(sock: socket.socket, peer: str) -> None:
+            if not same_host(peer, connection.client_host):
                 # Only the client itself may connect (no FTP bounce or data theft).
-                _LOGGER.warning("refused data connection from %s", peer[0])
-                return False
-            if is_set(connection, "data_connection"):
-                return False
-            connection.data_connection = channel
-            return True
+                _LOGGER.warning("refused data connection from %s", peer)
+                sock.close()
+            elif is_set(connection, "data_connection"):
+                sock.close()
+            else:
+                connection.data_connection = DataChannel(sock, limit, stall)
 
         try:
-            listener = await self._listen(connection, self._channel_factory(admit))
+            listener = listen_in_range(connection.server_host, self.available_data_ports, accept)
         except aioftp_errors.NoAvailablePort:
             connection.response("425", "no free passive port, try again")
             return None
@@ -316,43 +315,8 @@ class SessionFtpServer(aioftp.Server):
             )
             return None
         connection.passive_server = listener
-        # Asked once: clients send EPSV before every transfer.
-        connection.passive_server_port = listener.sockets[0].getsockname()[1]
+        connection.passive_server_port = listener.port
         return listener
-
-    def _channel_factory(
-        self, admit: Callable[[DataChannel], bool] | None = None
-    ) -> ChannelFactory:
-        limit, stall = self._config.max_upload_size, self._config.stall_timeout
-        return lambda: DataChannel(limit, stall, admit)
-
-    async def _listen(self, connection: Connection, factory: ChannelFactory) -> asyncio.Server:
-        """Listen for data connections on a free port of the passive range (or any port)."""
-        loop = asyncio.get_running_loop()
-        host = connection.server_host
-        ports = self.available_data_ports
-        if ports is None:
-            return await loop.create_server(factory, host, 0)
-        tried: set[int] = set()
-        while True:
-            try:
-                priority, port = ports.get_nowait()
-            except asyncio.QueueEmpty as err:
-                raise aioftp_errors.NoAvailablePort from err
-            if port in tried:
-                ports.put_nowait((priority, port))
-                raise aioftp_errors.NoAvailablePort
-            tried.add(port)
-            try:
-                listener = await loop.create_server(factory, host, port)
-            except OSError as err:
-                # Taken by something else: try it last next time.
-                ports.put_nowait((priority + 1, port))
-                if err.errno != errno.EADDRINUSE:
-                    raise
-                continue
-            connection.passive_server_port = port
-            return listener
 
     def _forget_data(self, connection: Connection) -> None:
         connection.active_target = None
@@ -365,17 +329,14 @@ class SessionFtpServer(aioftp.Server):
         del rest
         if not self._logged_in(connection):
             return True
-        listener = await self._passive_listener(connection)
+        listener = self._passive_listener(connection)
         if listener is None:
             return True
-        for sock in listener.sockets:
-            if sock.family == socket.AF_INET:
-                host, port = sock.getsockname()[:2]
-                break
-        else:
+        if listener.family != socket.AF_INET and not self._config.public_address:
             connection.response("425", "server listens on IPv6 only, use EPSV")
             return True
-        host = self._config.public_address or host
+        host = self._config.public_address or listener.host
+        port = listener.port
         self._forget_data(connection)
         numbers = [*host.split("."), str(port >> 8), str(port & 0xFF)]
         connection.response("227", f"entering passive mode ({','.join(numbers)})")
@@ -392,12 +353,11 @@ class SessionFtpServer(aioftp.Server):
         if argument not in ("", "1", "2"):
             connection.response("522", "network protocol not supported, use (1,2)")
             return True
-        listener = await self._passive_listener(connection)
+        listener = self._passive_listener(connection)
         if listener is None:
             return True
         self._forget_data(connection)
-        port = connection.passive_server_port
-        connection.response("229", f"entering extended passive mode (|||{port}|)")
+        connection.response("229", f"entering extended passive mode (|||{listener.port}|)")
         return True
 
     async def port(self, connection: Connection, rest: str) -> bool:
@@ -440,7 +400,11 @@ class SessionFtpServer(aioftp.Server):
         if target is not None:
             connection.active_target = None
             return await connect_active(
-                target, connection.server_host, config.data_connect_timeout, self._channel_factory()
+                target,
+                connection.server_host,
+                config.data_connect_timeout,
+                config.max_upload_size,
+                config.stall_timeout,
             )
         async with asyncio.timeout(config.data_connect_timeout):
             channel: DataChannel = await asyncio.shield(connection["data_connection"])
