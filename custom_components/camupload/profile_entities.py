@@ -6,7 +6,11 @@ from datetime import datetime
 
 from homeassistant.components.binary_sensor import BinarySensorDeviceClass, BinarySensorEntity
 from homeassistant.components.button import ButtonEntity
-from homeassistant.components.sensor import SensorDeviceClass, SensorEntity, SensorEntityDescription
+from homeassistant.components.sensor import (
+    RestoreSensor,
+    SensorDeviceClass,
+    SensorEntityDescription,
+)
 from homeassistant.components.switch import SwitchEntity
 from homeassistant.const import STATE_ON, EntityCategory
 from homeassistant.core import callback
@@ -14,9 +18,11 @@ from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.restore_state import RestoreEntity
+from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN
 from .profile_runner import ProfileRunner
+from .profile_status import ProfileStatus
 from .uploader_hub import UploaderHub
 
 
@@ -114,11 +120,44 @@ class ScheduleSwitch(ProfileEntity, SwitchEntity, RestoreEntity):
         self.async_write_ha_state()
 
 
+type Restore = Callable[[ProfileStatus, object, datetime], None]
+
+
 @dataclass(frozen=True, kw_only=True)
 class ProfileSensorDescription(SensorEntityDescription):
-    """A value read off a profile's runner."""
+    """A value read off a profile's runner, and how a value kept over a restart goes back."""
 
     value_fn: Callable[[ProfileRunner], datetime | str | int | None]
+    # Called with the status, the value kept at shutdown and when it was last written.
+    restore_fn: Restore | None = None
+
+
+def _restore_last_upload(status: ProfileStatus, value: object, written: datetime) -> None:
+    del written
+    if status.last_upload is None and isinstance(value, datetime):
+        status.last_upload = value
+
+
+def _restore_last_destination(status: ProfileStatus, value: object, written: datetime) -> None:
+    del written
+    if status.last_destination is None and isinstance(value, str):
+        status.last_destination = value
+
+
+def _restore_last_error(status: ProfileStatus, value: object, written: datetime) -> None:
+    del written
+    if status.last_error is None and isinstance(value, str):
+        status.last_error = value
+
+
+def _restore_uploads_today(status: ProfileStatus, value: object, written: datetime) -> None:
+    # Only a count written today still counts today.
+    if (
+        status.uploads_today == 0
+        and isinstance(value, int | float)
+        and dt_util.as_local(written).date() == status.day
+    ):
+        status.uploads_today = int(value)
 
 
 PROFILE_SENSORS: tuple[ProfileSensorDescription, ...] = (
@@ -127,24 +166,29 @@ PROFILE_SENSORS: tuple[ProfileSensorDescription, ...] = (
         translation_key="last_profile_upload",
         device_class=SensorDeviceClass.TIMESTAMP,
         value_fn=lambda runner: runner.status.last_upload,
+        restore_fn=_restore_last_upload,
     ),
     ProfileSensorDescription(
         key="last_destination",
         translation_key="last_destination",
         value_fn=lambda runner: runner.status.last_destination,
+        restore_fn=_restore_last_destination,
     ),
     ProfileSensorDescription(
         key="last_error",
         translation_key="last_error",
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda runner: (runner.status.last_error or "")[:255] or None,
+        restore_fn=_restore_last_error,
     ),
     ProfileSensorDescription(
         key="uploads_today",
         translation_key="uploads_today",
         native_unit_of_measurement="uploads",
         value_fn=lambda runner: runner.status.uploads_today,
+        restore_fn=_restore_uploads_today,
     ),
+    # Not restored: the spool on disk is the truth.
     ProfileSensorDescription(
         key="queued_uploads",
         translation_key="queued_uploads",
@@ -154,8 +198,8 @@ PROFILE_SENSORS: tuple[ProfileSensorDescription, ...] = (
 )
 
 
-class ProfileSensor(ProfileEntity, SensorEntity):
-    """One value of a profile's status."""
+class ProfileSensor(ProfileEntity, RestoreSensor):
+    """One value of a profile's status, kept over restarts and reloads."""
 
     entity_description: ProfileSensorDescription
 
@@ -163,6 +207,18 @@ class ProfileSensor(ProfileEntity, SensorEntity):
         """Describe one value of runner's status."""
         super().__init__(runner, description.key)
         self.entity_description = description
+
+    async def async_added_to_hass(self) -> None:
+        """Put the value kept at the last shutdown back into the profile's status."""
+        await super().async_added_to_hass()
+        restore = self.entity_description.restore_fn
+        if restore is None:
+            return
+        state = await self.async_get_last_state()
+        data = await self.async_get_last_sensor_data()
+        if state is None or data is None or data.native_value is None:
+            return
+        restore(self.runner.status, data.native_value, state.last_updated)
 
     @property
     def native_value(self) -> datetime | str | int | None:
