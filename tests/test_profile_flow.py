@@ -12,7 +12,13 @@ from custom_components.camupload.const import (
     CONF_PROFILE_NUMBER,
     SUBENTRY_PROFILE,
 )
-from tests.profile_setup import TEST_CAMERA, ftp_answers, server_entry, setup_camera
+from tests.profile_setup import (
+    TEST_CAMERA,
+    ftp_answers,
+    profile_subentry,
+    server_entry,
+    setup_camera,
+)
 from tests.uploader.servers import FtpServer
 
 pytestmark = pytest.mark.enable_socket
@@ -150,3 +156,35 @@ async def test_run_time_variables_are_accepted_and_previewed(hass: HomeAssistant
         context={"source": "reconfigure", "subentry_id": subentry.subentry_id},
     )
     assert _placeholders(result)["destination"] == "up/$(USER.SITE)/$(USER.TAG).jpg"
+
+
+async def test_profile_names_are_unique_across_servers(hass: HomeAssistant) -> None:
+    """Actions pick profiles by name: one another profile has (any case, any server) is refused."""
+    await setup_camera(hass)
+    first = server_entry(ftp_answers(_server()), profile_subentry("Yard"))
+    other = FtpServer(name="other", command=[], port=2122, files=Path())
+    second = server_entry(ftp_answers(other), profile_subentry("Gate", number=1))
+    first.add_to_hass(hass)
+    second.add_to_hass(hass)
+    configure = hass.config_entries.subentries.async_configure
+
+    result = await hass.config_entries.subentries.async_init(
+        (second.entry_id, SUBENTRY_PROFILE), context={"source": "user"}
+    )
+    result = await configure(result["flow_id"], _answers(name=" yard "))
+    assert result["errors"] == {"name": "name_taken"}
+    assert _placeholders(result)["error"] == "yard"
+    result = await configure(result["flow_id"], _answers(name="Yard 2"))
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+    # Reconfiguring keeps its own name, but cannot take another's.
+    (gate,) = (s for s in second.subentries.values() if s.title == "Gate")
+    result = await hass.config_entries.subentries.async_init(
+        (second.entry_id, SUBENTRY_PROFILE),
+        context={"source": "reconfigure", "subentry_id": gate.subentry_id},
+    )
+    result = await configure(result["flow_id"], _answers(name="YARD 2"))
+    assert result["errors"] == {"name": "name_taken"}
+    result = await configure(result["flow_id"], _answers(name="Gate", directory="up"))
+    assert result["reason"] == "reconfigure_successful"
+    assert second.subentries[gate.subentry_id].data["directory"] == "up"

@@ -5,7 +5,11 @@ from collections.abc import Mapping
 from typing import Any
 
 import voluptuous as vol
-from homeassistant.config_entries import ConfigSubentryFlow, SubentryFlowResult
+from homeassistant.config_entries import (
+    SOURCE_RECONFIGURE,
+    ConfigSubentryFlow,
+    SubentryFlowResult,
+)
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import selector
 from homeassistant.util import dt as dt_util
@@ -35,6 +39,7 @@ from .const import (
     CONF_SECONDS_BEFORE,
     CONF_STREAMING,
     CONF_TEMPORARY_NAME,
+    DOMAIN,
     MAX_FRAME_RATE,
     MAX_INTERVAL,
     MAX_SECONDS_AROUND_EVENT,
@@ -149,6 +154,19 @@ class ProfileSubentryFlow(ConfigSubentryFlow):
         current = {**subentry.data, CONF_PROFILE_NAME: subentry.title}
         return await self._async_form("reconfigure", user_input, current)
 
+    def _name_taken(self, name: str) -> bool:
+        """Tell whether another profile, of any server, has this name (actions target names)."""
+        editing = None
+        if self.source == SOURCE_RECONFIGURE:
+            editing = self._get_reconfigure_subentry().subentry_id
+        wanted = name.casefold()
+        return any(
+            sub.title.casefold() == wanted and sub.subentry_id != editing
+            for entry in self.hass.config_entries.async_entries(DOMAIN)
+            for sub in entry.subentries.values()
+            if sub.subentry_type == SUBENTRY_PROFILE
+        )
+
     def _next_number(self) -> int:
         numbers = [
             int(sub.data.get(CONF_PROFILE_NUMBER, 0))
@@ -193,6 +211,9 @@ class ProfileSubentryFlow(ConfigSubentryFlow):
     ) -> dict[str, str]:
         if not name:
             return {CONF_PROFILE_NAME: "name_required"}
+        if self._name_taken(name):
+            placeholders["error"] = name
+            return {CONF_PROFILE_NAME: "name_taken"}
         for key in (CONF_DIRECTORY, CONF_FILE_NAME):
             try:
                 check_name_template(self.hass, data[key])
