@@ -23,6 +23,8 @@ _LOGGER = logging.getLogger(__name__)
 # Bytes asked of the kernel per read (what asyncio's own transports ask for).
 _RECV_SIZE = 256 * 1024
 _BACKLOG = 8
+# After a failed accept (no file descriptors left), listen again this much later.
+_ACCEPT_RETRY_DELAY = 1.0
 
 # Called with each accepted data connection and the address it comes from.
 type Accept = Callable[[socket.socket, str], None]
@@ -46,6 +48,8 @@ class DataChannel:
         self._size = 0
         self._last_activity = self._loop.time()
         self._done: asyncio.Future[bytes] = self._loop.create_future()
+        self._stall_timer: asyncio.TimerHandle | None = None
+        self._writable: asyncio.Future[None] | None = None
         self._closed = False
         # Read from the start: a client may send as soon as it is told to (150).
         self._loop.add_reader(self._fd, self._readable)
@@ -59,7 +63,7 @@ class DataChannel:
             self._fail(ConnectionResetError(err.errno, err.strerror))
             return
         if not data:
-            self._stop_reading()
+            self._loop.remove_reader(self._fd)
             if not self._done.done():
                 self._done.set_result(b"".join(self._chunks))
             self._chunks.clear()
@@ -71,13 +75,8 @@ class DataChannel:
         self._chunks.append(data)
         self._last_activity = self._loop.time()
 
-    def _stop_reading(self) -> None:
-        if not self._closed:
-            self._loop.remove_reader(self._fd)
-
     def _fail(self, error: Exception) -> None:
         """End the transfer with error and drop the connection."""
-        self._chunks.clear()
         if not self._done.done():
             self._done.set_exception(error)
             # Marked as seen: the transfer may have been given up before anyone waits for it.
@@ -91,15 +90,16 @@ class DataChannel:
         arrives within the stall timeout, and OSError when the connection breaks.
         """
         if self._size > self.limit:
-            # The limit was lowered (APPE) after the bytes came in.
-            self._fail(TransferTooLargeError())
+            # Over a limit lowered after the bytes came in (APPE), even if they are all here.
+            self.close()
+            raise TransferTooLargeError
         self._last_activity = self._loop.time()
-        timer = self._loop.call_later(self.stall_timeout, self._check_stall)
+        self._stall_timer = self._loop.call_later(self.stall_timeout, self._check_stall)
         try:
             # The future's own exception, or this task's cancellation (ABOR), ends the wait.
             return await self._done
         finally:
-            timer.cancel()
+            self._stall_timer.cancel()
 
     def _check_stall(self) -> None:
         if self._done.done():
@@ -108,23 +108,57 @@ class DataChannel:
         if still >= self.stall_timeout:
             self._fail(TimeoutError())
         else:
-            self._loop.call_later(self.stall_timeout - still, self._check_stall)
+            self._stall_timer = self._loop.call_later(self.stall_timeout - still, self._check_stall)
 
     async def send(self, data: bytes) -> None:
-        """Send bytes; TimeoutError if the client stops reading, OSError if it goes away."""
-        if self._closed:
-            msg = "data connection closed"
-            raise ConnectionResetError(msg)
-        async with asyncio.timeout(self.stall_timeout):
-            await self._loop.sock_sendall(self._sock, data)
+        """Send bytes.
+
+        TimeoutError if the client takes none for the stall timeout, OSError if it goes away.
+        """
+        view = memoryview(data)
+        while view:
+            if self._closed:
+                msg = "data connection closed"
+                raise ConnectionResetError(msg)
+            try:
+                sent = self._sock.send(view)
+            except (BlockingIOError, InterruptedError):
+                sent = 0
+            view = view[sent:]
+            if view:
+                async with asyncio.timeout(self.stall_timeout):
+                    await self._wait_writable()
+
+    async def _wait_writable(self) -> None:
+        waiter = self._loop.create_future()
+        self._writable = waiter
+        self._loop.add_writer(self._fd, _resolve, waiter)
+        try:
+            await waiter
+        finally:
+            self._writable = None
+            if not self._closed:
+                self._loop.remove_writer(self._fd)
 
     def close(self) -> None:
         """Close the connection (bytes already sent are still delivered)."""
         if self._closed:
             return
-        self._stop_reading()
         self._closed = True
+        self._chunks.clear()
+        if self._stall_timer is not None:
+            self._stall_timer.cancel()
+        # Both watches go before the socket does: its number may be reused at once.
+        self._loop.remove_reader(self._fd)
+        self._loop.remove_writer(self._fd)
+        if self._writable is not None and not self._writable.done():
+            self._writable.set_exception(ConnectionResetError("data connection closed"))
         self._sock.close()
+
+
+def _resolve(waiter: "asyncio.Future[None]") -> None:
+    if not waiter.done():
+        waiter.set_result(None)
 
 
 class PassiveListener:
@@ -139,6 +173,7 @@ class PassiveListener:
         self.port: int
         self.host, self.port = sock.getsockname()[:2]
         self._closed = False
+        self._retry: asyncio.TimerHandle | None = None
         asyncio.get_running_loop().add_reader(sock.fileno(), self._accept)
 
     def _accept(self) -> None:
@@ -147,16 +182,26 @@ class PassiveListener:
         except (BlockingIOError, InterruptedError, ConnectionAbortedError):
             return
         except OSError as err:
-            # Out of file descriptors, say: the client's connect times out, the session goes on.
+            # Out of file descriptors, say: pause instead of spinning on a readable socket.
             _LOGGER.warning("cannot accept a data connection: %s", err)
+            loop = asyncio.get_running_loop()
+            loop.remove_reader(self._sock.fileno())
+            self._retry = loop.call_later(_ACCEPT_RETRY_DELAY, self._resume)
             return
         conn.settimeout(0.0)  # non-blocking
         self._accept_callback(conn, str(address[0]))
+
+    def _resume(self) -> None:
+        self._retry = None
+        if not self._closed:
+            asyncio.get_running_loop().add_reader(self._sock.fileno(), self._accept)
 
     def close(self) -> None:
         """Stop listening."""
         if not self._closed:
             self._closed = True
+            if self._retry is not None:
+                self._retry.cancel()
             asyncio.get_running_loop().remove_reader(self._sock.fileno())
             self._sock.close()
 

@@ -107,7 +107,14 @@ class ControlConnection:
         return line
 
     def close(self) -> None:
-        """Close the connection once the queued replies are sent."""
+        """Close the connection; what the kernel took of the replies is still delivered.
+
+        Replies still queued here mean the client has not read for a while: waiting for
+        it would hold the connection, and its place in the limits, for as long as it likes.
+        """
         if self._idle_timer is not None:
             self._idle_timer.cancel()
+        transport = self.writer.transport
         self.writer.close()
+        if transport.get_write_buffer_size():
+            transport.abort()

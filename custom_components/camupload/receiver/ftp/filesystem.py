@@ -38,6 +38,8 @@ class FileEntry:
     size: int
     mtime: float
     published: bool = False
+    # Made of more than one transfer (APPE onto an existing file).
+    appended: bool = False
 
 
 @dataclass(slots=True, eq=False)
@@ -183,15 +185,17 @@ class AccountFileSystem:
         if isinstance(existing, DirEntry):
             msg = f"{path} is a directory"
             raise FileSystemError(msg)
+        appended = False
         if append and existing is not None:
             if existing.data is None:
                 msg = f"{path} is no longer held, cannot append"
                 raise FileSystemError(msg)
             data = existing.data + data
+            appended = True
         if existing is not None:
             self._remove(path)
         self._make_room(1, len(data))
-        entry = FileEntry(data=data, size=len(data), mtime=time.time())
+        entry = FileEntry(data=data, size=len(data), mtime=time.time(), appended=appended)
         parent.children[path.name] = entry
         self._files[path] = entry
         self.held_bytes += len(data)

@@ -1,6 +1,5 @@
 """The camera FTP server: uploads, renames, listings and the small commands cameras send."""
 
-import asyncio
 import time
 from collections.abc import Callable
 from pathlib import PurePosixPath
@@ -10,9 +9,10 @@ from aioftp.common import Connection
 from custom_components.camupload.receiver.accounts import AccountBook, FailureLimiter
 from custom_components.camupload.receiver.model import Account, ReceiverConfig
 from custom_components.camupload.receiver.publisher import Publisher
-from custom_components.camupload.receiver.splitter import is_complete_jpeg
+from custom_components.camupload.receiver.splitter import is_complete_jpeg, jpeg_length
 
 from .channel import TransferTooLargeError
+from .data_route import DataRouteFtpServer
 from .filesystem import (
     DirEntry,
     FileEntry,
@@ -21,14 +21,14 @@ from .filesystem import (
     is_temporary_name,
 )
 from .listing import format_list_line, format_mdtm, format_mlsx_line
-from .session import Command, SessionFtpServer, is_set, listing_argument, resolve
+from .session import Command, is_set, listing_argument, resolve
 
 _SOI = b"\xff\xd8"
 _FEATURES = ("EPRT", "EPSV", "MDTM", "MLST type*;size*;modify*;", "PASV", "SIZE", "UTF8")
 _TYPES = frozenset({"I", "A", "A N", "L 8", "L8"})
 
 
-class CameraFtpServer(SessionFtpServer):
+class CameraFtpServer(DataRouteFtpServer):
     """FTP server with per-camera logins and an in-memory file system per account."""
 
     def __init__(
@@ -119,11 +119,8 @@ class CameraFtpServer(SessionFtpServer):
         except OSError:
             connection.response("426", "data connection lost, transfer aborted")
             return True
-        except asyncio.CancelledError:
-            connection.response("426", "transfer aborted, nothing stored")
-            connection.response("226", "abort successful")
-            return True
         finally:
+            # Also on cancellation (ABOR, end of session): start_transfer replies to that.
             channel.close()
         return self._store(connection, path, body, append=append)
 
@@ -155,7 +152,9 @@ class CameraFtpServer(SessionFtpServer):
     def _publish(self, account: Account, path: PurePosixPath, entry: FileEntry) -> str | None:
         """Publish a stored file; None if it is an incomplete JPEG."""
         data = entry.data or b""
-        if is_complete_jpeg(data):
+        # Appended pieces may glue a cut image to a whole one: those get the full walk.
+        complete = jpeg_length(data) is not None if entry.appended else is_complete_jpeg(data)
+        if complete:
             self._publisher.frame(account, data, "ftp", path.name)
             message = "frame received"
         elif data.startswith(_SOI):

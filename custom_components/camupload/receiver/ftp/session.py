@@ -1,7 +1,6 @@
 """aioftp server subclass handling camera sessions: limits, logins, data connections."""
 
 import asyncio
-import errno
 import logging
 import socket
 from collections.abc import Awaitable, Callable, Coroutine
@@ -16,16 +15,7 @@ from custom_components.camupload.receiver.accounts import AccountBook, FailureLi
 from custom_components.camupload.receiver.model import Account, ReceiverConfig
 from custom_components.camupload.receiver.publisher import Publisher
 
-from .channel import DataChannel, PassiveListener, connect_active, listen_in_range
 from .control import BAD_LINE, EOF, ControlConnection
-from .data import (
-    ActiveModeError,
-    ActiveTarget,
-    check_active_target,
-    parse_eprt,
-    parse_port,
-    same_host,
-)
 from .filesystem import ROOT, AccountFileSystem
 from .pathio import AccountPathIO
 
@@ -70,8 +60,6 @@ class SessionFtpServer(aioftp.Server):
         self._limiter = limiter
         self._filesystems: dict[str, AccountFileSystem] = {}
         extra: dict[str, Command] = {
-            "eprt": self.eprt,
-            "port": self.port,
             EOF: self._eof,
             BAD_LINE: self._bad_line,
             _ESCAPE: self._escape,
@@ -200,7 +188,11 @@ class SessionFtpServer(aioftp.Server):
 
         def finished(task: asyncio.Task[object]) -> None:
             connection.extra_workers.discard(task)
-            if not task.cancelled() and (error := task.exception()) is not None:
+            if task.cancelled():
+                # ABOR, wherever the transfer was (dropped if the session is ending).
+                connection.response("426", "transfer aborted, nothing stored")
+                connection.response("226", "abort successful")
+            elif (error := task.exception()) is not None:
                 _LOGGER.error("FTP transfer failed", exc_info=error)
                 connection.response("451", "local error, transfer failed")
 
@@ -216,8 +208,35 @@ class SessionFtpServer(aioftp.Server):
         return resolve(connection.current_directory, rest) is None
 
     async def _eof(self, connection: Connection, rest: str) -> bool:
-        del connection, rest
+        """The client closed the control connection: a file still coming in is still stored."""
+        del rest
+        await self._finish_transfers(connection)
         return False
+
+    async def quit(self, connection: Connection, rest: str | PurePosixPath) -> bool:
+        """Finish a running transfer and its reply first, then say goodbye (RFC 959)."""
+        del rest
+        await self._finish_transfers(connection)
+        connection.response("221", "bye")
+        return False
+
+    async def abor(self, connection: Connection, rest: str | PurePosixPath) -> bool:
+        """Abort running transfers (each then replies 426 and 226), or say there was none."""
+        del rest
+        if not self._logged_in(connection):
+            return True
+        running = [task for task in connection.extra_workers if not task.done()]
+        for task in running:
+            task.cancel()
+        if not running:
+            connection.response("226", "nothing to abort")
+        return True
+
+    async def _finish_transfers(self, connection: Connection) -> None:
+        # Each transfer ends by itself: data connect and stall timeouts bound the wait.
+        running = [task for task in connection.extra_workers if not task.done()]
+        if running:
+            await asyncio.wait(running)
 
     async def _bad_line(self, connection: Connection, rest: str) -> bool:
         connection.response("501", rest)
@@ -285,131 +304,6 @@ class SessionFtpServer(aioftp.Server):
             return True
         connection.response("530", "not logged in")
         return False
-
-    # Data connections
-
-    def _passive_listener(self, connection: Connection) -> PassiveListener | None:
-        if is_set(connection, "passive_server"):
-            listener: PassiveListener = connection.passive_server
-            return listener
-        limit, stall = self._config.max_upload_size, self._config.stall_timeout
-
-        def accept(sock: socket.socket, peer: str) -> None:
-            if not same_host(peer, connection.client_host):
-                # Only the client itself may connect (no FTP bounce or data theft).
-                _LOGGER.warning("refused data connection from %s", peer)
-                sock.close()
-            elif is_set(connection, "data_connection"):
-                sock.close()
-            else:
-                connection.data_connection = DataChannel(sock, limit, stall)
-
-        try:
-            listener = listen_in_range(connection.server_host, self.available_data_ports, accept)
-        except aioftp_errors.NoAvailablePort:
-            connection.response("425", "no free passive port, try again")
-            return None
-        except OSError as err:
-            connection.response(
-                "425", f"cannot open a passive port ({errno.errorcode.get(err.errno or 0, err)})"
-            )
-            return None
-        connection.passive_server = listener
-        connection.passive_server_port = listener.port
-        return listener
-
-    def _forget_data(self, connection: Connection) -> None:
-        connection.active_target = None
-        if is_set(connection, "data_connection"):
-            connection.data_connection.close()
-            del connection.data_connection
-
-    async def pasv(self, connection: Connection, rest: str | PurePosixPath) -> bool:
-        """Open (or reuse) a passive listener and announce it in PASV form."""
-        del rest
-        if not self._logged_in(connection):
-            return True
-        listener = self._passive_listener(connection)
-        if listener is None:
-            return True
-        if listener.family != socket.AF_INET and not self._config.public_address:
-            connection.response("425", "server listens on IPv6 only, use EPSV")
-            return True
-        host = self._config.public_address or listener.host
-        port = listener.port
-        self._forget_data(connection)
-        numbers = [*host.split("."), str(port >> 8), str(port & 0xFF)]
-        connection.response("227", f"entering passive mode ({','.join(numbers)})")
-        return True
-
-    async def epsv(self, connection: Connection, rest: str | PurePosixPath) -> bool:
-        """Open (or reuse) a passive listener and announce its port in EPSV form."""
-        if not self._logged_in(connection):
-            return True
-        argument = str(rest).strip().upper()
-        if argument == "ALL":
-            connection.response("200", "EPSV ALL accepted")
-            return True
-        if argument not in ("", "1", "2"):
-            connection.response("522", "network protocol not supported, use (1,2)")
-            return True
-        listener = self._passive_listener(connection)
-        if listener is None:
-            return True
-        self._forget_data(connection)
-        connection.response("229", f"entering extended passive mode (|||{listener.port}|)")
-        return True
-
-    async def port(self, connection: Connection, rest: str) -> bool:
-        """Active mode, IPv4 form."""
-        return self._set_active(connection, rest, parse_port)
-
-    async def eprt(self, connection: Connection, rest: str) -> bool:
-        """Active mode, extended form."""
-        return self._set_active(connection, rest, parse_eprt)
-
-    def _set_active(
-        self, connection: Connection, rest: str, parse: Callable[[str], ActiveTarget]
-    ) -> bool:
-        if not self._logged_in(connection):
-            return True
-        try:
-            target = parse(rest)
-            check_active_target(target, connection.client_host)
-        except ActiveModeError as err:
-            connection.response("501", str(err))
-            return True
-        self._forget_data(connection)
-        connection.active_target = target
-        connection.response("200", "active mode accepted")
-        return True
-
-    def _has_data_route(self, connection: Connection) -> bool:
-        if is_set(connection, "active_target") and connection.active_target is not None:
-            return True
-        if is_set(connection, "passive_server"):
-            return True
-        connection.response("425", "use PASV, EPSV, PORT or EPRT first")
-        return False
-
-    async def _open_data(self, connection: Connection) -> DataChannel:
-        config = self._config
-        target: ActiveTarget | None = (
-            connection.active_target if is_set(connection, "active_target") else None
-        )
-        if target is not None:
-            connection.active_target = None
-            return await connect_active(
-                target,
-                connection.server_host,
-                config.data_connect_timeout,
-                config.max_upload_size,
-                config.stall_timeout,
-            )
-        async with asyncio.timeout(config.data_connect_timeout):
-            channel: DataChannel = await asyncio.shield(connection["data_connection"])
-        del connection.data_connection
-        return channel
 
 
 class CameraUserManager(aioftp.AbstractUserManager):

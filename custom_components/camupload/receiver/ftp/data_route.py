@@ -1,0 +1,167 @@
+"""PASV, EPSV, PORT and EPRT, and opening the data connection they set up."""
+
+import asyncio
+import errno
+import logging
+import socket
+from collections.abc import Callable
+from pathlib import PurePosixPath
+
+from aioftp import errors as aioftp_errors
+from aioftp.common import Connection
+
+from custom_components.camupload.receiver.accounts import AccountBook, FailureLimiter
+from custom_components.camupload.receiver.model import ReceiverConfig
+from custom_components.camupload.receiver.publisher import Publisher
+
+from .channel import DataChannel, PassiveListener, connect_active, listen_in_range
+from .data import (
+    ActiveModeError,
+    ActiveTarget,
+    check_active_target,
+    parse_eprt,
+    parse_port,
+    same_host,
+)
+from .session import Command, SessionFtpServer, is_set
+
+_LOGGER = logging.getLogger(__name__)
+
+
+class DataRouteFtpServer(SessionFtpServer):
+    """Passive and active data connections of camera sessions."""
+
+    def __init__(
+        self,
+        accounts: AccountBook,
+        config: ReceiverConfig,
+        publisher: Publisher,
+        limiter: FailureLimiter,
+    ) -> None:
+        """Serve the accounts in the book with the limits in config."""
+        super().__init__(accounts, config, publisher, limiter)
+        extra: dict[str, Command] = {"eprt": self.eprt, "port": self.port}
+        self.commands_mapping.update(extra)
+
+    def _passive_listener(self, connection: Connection) -> PassiveListener | None:
+        if is_set(connection, "passive_server"):
+            listener: PassiveListener = connection.passive_server
+            return listener
+        limit, stall = self._config.max_upload_size, self._config.stall_timeout
+
+        def accept(sock: socket.socket, peer: str) -> None:
+            if not same_host(peer, connection.client_host):
+                # Only the client itself may connect (no FTP bounce or data theft).
+                _LOGGER.warning("refused data connection from %s", peer)
+                sock.close()
+            elif is_set(connection, "data_connection"):
+                sock.close()
+            else:
+                connection.data_connection = DataChannel(sock, limit, stall)
+
+        try:
+            listener = listen_in_range(connection.server_host, self.available_data_ports, accept)
+        except aioftp_errors.NoAvailablePort:
+            connection.response("425", "no free passive port, try again")
+            return None
+        except OSError as err:
+            connection.response(
+                "425", f"cannot open a passive port ({errno.errorcode.get(err.errno or 0, err)})"
+            )
+            return None
+        connection.passive_server = listener
+        connection.passive_server_port = listener.port
+        return listener
+
+    def _forget_data(self, connection: Connection) -> None:
+        connection.active_target = None
+        if is_set(connection, "data_connection"):
+            connection.data_connection.close()
+            del connection.data_connection
+
+    async def pasv(self, connection: Connection, rest: str | PurePosixPath) -> bool:
+        """Open (or reuse) a passive listener and announce it in PASV form."""
+        del rest
+        if not self._logged_in(connection):
+            return True
+        listener = self._passive_listener(connection)
+        if listener is None:
+            return True
+        if listener.family != socket.AF_INET and not self._config.public_address:
+            connection.response("425", "server listens on IPv6 only, use EPSV")
+            return True
+        host = self._config.public_address or listener.host
+        port = listener.port
+        self._forget_data(connection)
+        numbers = [*host.split("."), str(port >> 8), str(port & 0xFF)]
+        connection.response("227", f"entering passive mode ({','.join(numbers)})")
+        return True
+
+    async def epsv(self, connection: Connection, rest: str | PurePosixPath) -> bool:
+        """Open (or reuse) a passive listener and announce its port in EPSV form."""
+        if not self._logged_in(connection):
+            return True
+        argument = str(rest).strip().upper()
+        if argument == "ALL":
+            connection.response("200", "EPSV ALL accepted")
+            return True
+        if argument not in ("", "1", "2"):
+            connection.response("522", "network protocol not supported, use (1,2)")
+            return True
+        listener = self._passive_listener(connection)
+        if listener is None:
+            return True
+        self._forget_data(connection)
+        connection.response("229", f"entering extended passive mode (|||{listener.port}|)")
+        return True
+
+    async def port(self, connection: Connection, rest: str) -> bool:
+        """Active mode, IPv4 form."""
+        return self._set_active(connection, rest, parse_port)
+
+    async def eprt(self, connection: Connection, rest: str) -> bool:
+        """Active mode, extended form."""
+        return self._set_active(connection, rest, parse_eprt)
+
+    def _set_active(
+        self, connection: Connection, rest: str, parse: Callable[[str], ActiveTarget]
+    ) -> bool:
+        if not self._logged_in(connection):
+            return True
+        try:
+            target = parse(rest)
+            check_active_target(target, connection.client_host)
+        except ActiveModeError as err:
+            connection.response("501", str(err))
+            return True
+        self._forget_data(connection)
+        connection.active_target = target
+        connection.response("200", "active mode accepted")
+        return True
+
+    def _has_data_route(self, connection: Connection) -> bool:
+        if is_set(connection, "active_target") and connection.active_target is not None:
+            return True
+        if is_set(connection, "passive_server"):
+            return True
+        connection.response("425", "use PASV, EPSV, PORT or EPRT first")
+        return False
+
+    async def _open_data(self, connection: Connection) -> DataChannel:
+        config = self._config
+        target: ActiveTarget | None = (
+            connection.active_target if is_set(connection, "active_target") else None
+        )
+        if target is not None:
+            connection.active_target = None
+            return await connect_active(
+                target,
+                connection.server_host,
+                config.data_connect_timeout,
+                config.max_upload_size,
+                config.stall_timeout,
+            )
+        async with asyncio.timeout(config.data_connect_timeout):
+            channel: DataChannel = await asyncio.shield(connection["data_connection"])
+        del connection.data_connection
+        return channel
