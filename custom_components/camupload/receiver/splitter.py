@@ -231,6 +231,8 @@ def is_complete_jpeg(data: bytes | bytearray) -> bool:
     entropy-coded data never holds FFD9, so a transfer cut off anywhere cannot end
     with it (an EXIF thumbnail's FFD9 lies inside a segment the walk skips whole).
     Anything else (bytes after EOI, an image without a scan) takes the full walk.
+    Data glued from several transfers (FTP APPE) can hold a cut image before a whole
+    one, which this does not see: check such data with jpeg_length.
     """
     if data.endswith(_EOI):
         start = _scan_data_start(data)
