@@ -140,3 +140,54 @@ async def test_a_client_that_stops_reading_is_dropped(tmp_path: Path) -> None:
         sock.close()
         async with asyncio.timeout(5):
             await started.receiver.stop()
+
+
+async def test_pipelined_commands_one_transfer_at_a_time(tmp_path: Path) -> None:
+    """Replies keep command order; a second transfer or data route while one runs: 425."""
+    jpeg = make_jpeg(5)
+    started = await start_receiver(tmp_path, http_port=None)
+    try:
+
+        def scenario() -> list[str]:
+            client = login(started.ftp_port)
+            data = epsv_connect(client)
+            # Sent together, before any reply is read.
+            client.sock.sendall(b"STOR one.jpg\r\nNOOP\r\nSTOR two.jpg\r\nEPSV\r\n")  # type: ignore[union-attr]
+            out = [client.getline() for _ in range(4)]
+            data.sendall(jpeg)
+            data.close()
+            out.append(client.getline())
+            client.quit()
+            return out
+
+        out = await in_thread(scenario)
+    finally:
+        await started.receiver.stop()
+    assert out == [
+        "150 ready to receive one.jpg",
+        "200 NOOP ok",
+        "425 a transfer is running, wait for its reply",
+        "425 a transfer is running, wait for its reply",
+        "226 frame received",
+    ]
+    assert [f.file_name for f in started.collected.frames] == ["one.jpg"]
+
+
+async def test_two_whole_images_appended_are_not_one_frame(tmp_path: Path) -> None:
+    """A file put together by APPE is a frame only if it is exactly one JPEG."""
+    first, second = make_jpeg(6), make_jpeg(7)
+    started = await start_receiver(tmp_path, http_port=None)
+    try:
+
+        def scenario() -> list[str]:
+            client = login(started.ftp_port)
+            out = [client.storbinary("APPE two.jpg", io.BytesIO(first))]
+            out.append(client.storbinary("APPE two.jpg", io.BytesIO(second)))
+            client.quit()
+            return out
+
+        out = await in_thread(scenario)
+    finally:
+        await started.receiver.stop()
+    assert out == ["226 frame received", "226 appended, JPEG not complete yet"]
+    assert [f.data for f in started.collected.frames] == [first]

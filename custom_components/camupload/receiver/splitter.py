@@ -21,6 +21,8 @@ _RST_FIRST = 0xD0
 _RST_LAST = 0xD7
 _RST_CODES = range(_RST_FIRST, _RST_LAST + 1)
 _MIN_SEGMENT_LENGTH = 2
+_EOI_ONLY = frozenset({_EOI_CODE})
+_SCAN_OR_EOI = frozenset({_SOS_CODE, _EOI_CODE})
 
 
 class _State(enum.Enum):
@@ -211,16 +213,8 @@ def jpeg_length(data: bytes | bytearray) -> int | None:
 
     Walks the same marker structure as FrameSplitter, in place: nothing is copied.
     """
-    if not data.startswith(_SOI):
-        return None
-    end = len(data)
-    pos: int | None = len(_SOI)
-    while pos is not None and end - pos >= len(_SOI):
-        code = data[pos + 1]
-        if code == _EOI_CODE and data[pos] == _MARKER_PREFIX:
-            return pos + 2
-        pos = _next_marker(data, pos, code)
-    return None
+    eoi = _first_marker(data, _EOI_ONLY)
+    return None if eoi is None else eoi + len(_EOI)
 
 
 def is_complete_jpeg(data: bytes | bytearray) -> bool:
@@ -243,14 +237,22 @@ def is_complete_jpeg(data: bytes | bytearray) -> bool:
 
 def _scan_data_start(data: bytes | bytearray) -> int | None:
     """Walk the segments from SOI to the first SOS; return where its scan data starts."""
+    marker = _first_marker(data, _SCAN_OR_EOI)
+    if marker is None or data[marker + 1] != _SOS_CODE:
+        return None
+    return _segment_end(data, marker)
+
+
+def _first_marker(data: bytes | bytearray, codes: frozenset[int]) -> int | None:
+    """Walk the marker structure from SOI to the first marker in codes; None if there is none."""
     if not data.startswith(_SOI):
         return None
     end = len(data)
     pos: int | None = len(_SOI)
     while pos is not None and end - pos >= len(_SOI):
         code = data[pos + 1]
-        if code in (_SOS_CODE, _EOI_CODE) and data[pos] == _MARKER_PREFIX:
-            return _segment_end(data, pos) if code == _SOS_CODE else None
+        if code in codes and data[pos] == _MARKER_PREFIX:
+            return pos
         pos = _next_marker(data, pos, code)
     return None
 

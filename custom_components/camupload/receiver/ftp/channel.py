@@ -146,6 +146,10 @@ class DataChannel:
             return
         self._closed = True
         self._chunks.clear()
+        if not self._done.done():
+            # A transfer still waiting for these bytes ends now, not at the stall timeout.
+            self._done.set_exception(ConnectionResetError("data connection closed"))
+            self._done.exception()
         if self._stall_timer is not None:
             self._stall_timer.cancel()
         # Both watches go before the socket does: its number may be reused at once.

@@ -10,10 +10,6 @@ from pathlib import PurePosixPath
 from aioftp import errors as aioftp_errors
 from aioftp.common import Connection
 
-from custom_components.camupload.receiver.accounts import AccountBook, FailureLimiter
-from custom_components.camupload.receiver.model import ReceiverConfig
-from custom_components.camupload.receiver.publisher import Publisher
-
 from .channel import DataChannel, PassiveListener, connect_active, listen_in_range
 from .data import (
     ActiveModeError,
@@ -23,25 +19,13 @@ from .data import (
     parse_port,
     same_host,
 )
-from .session import Command, SessionFtpServer, is_set
+from .session import SessionFtpServer, is_set
 
 _LOGGER = logging.getLogger(__name__)
 
 
 class DataRouteFtpServer(SessionFtpServer):
     """Passive and active data connections of camera sessions."""
-
-    def __init__(
-        self,
-        accounts: AccountBook,
-        config: ReceiverConfig,
-        publisher: Publisher,
-        limiter: FailureLimiter,
-    ) -> None:
-        """Serve the accounts in the book with the limits in config."""
-        super().__init__(accounts, config, publisher, limiter)
-        extra: dict[str, Command] = {"eprt": self.eprt, "port": self.port}
-        self.commands_mapping.update(extra)
 
     def _passive_listener(self, connection: Connection) -> PassiveListener | None:
         if is_set(connection, "passive_server"):
@@ -82,7 +66,7 @@ class DataRouteFtpServer(SessionFtpServer):
     async def pasv(self, connection: Connection, rest: str | PurePosixPath) -> bool:
         """Open (or reuse) a passive listener and announce it in PASV form."""
         del rest
-        if not self._logged_in(connection):
+        if not self._logged_in(connection) or self._transfer_running(connection):
             return True
         listener = self._passive_listener(connection)
         if listener is None:
@@ -99,7 +83,7 @@ class DataRouteFtpServer(SessionFtpServer):
 
     async def epsv(self, connection: Connection, rest: str | PurePosixPath) -> bool:
         """Open (or reuse) a passive listener and announce its port in EPSV form."""
-        if not self._logged_in(connection):
+        if not self._logged_in(connection) or self._transfer_running(connection):
             return True
         argument = str(rest).strip().upper()
         if argument == "ALL":
@@ -126,7 +110,7 @@ class DataRouteFtpServer(SessionFtpServer):
     def _set_active(
         self, connection: Connection, rest: str, parse: Callable[[str], ActiveTarget]
     ) -> bool:
-        if not self._logged_in(connection):
+        if not self._logged_in(connection) or self._transfer_running(connection):
             return True
         try:
             target = parse(rest)
@@ -139,7 +123,16 @@ class DataRouteFtpServer(SessionFtpServer):
         connection.response("200", "active mode accepted")
         return True
 
+    def _transfer_running(self, connection: Connection) -> bool:
+        """One transfer at a time: say so when another is still running."""
+        if any(not task.done() for task in connection.extra_workers):
+            connection.response("425", "a transfer is running, wait for its reply")
+            return True
+        return False
+
     def _has_data_route(self, connection: Connection) -> bool:
+        if self._transfer_running(connection):
+            return False
         if is_set(connection, "active_target") and connection.active_target is not None:
             return True
         if is_set(connection, "passive_server"):

@@ -42,12 +42,14 @@ class CameraFtpServer(DataRouteFtpServer):
         super().__init__(accounts, config, publisher, limiter)
         extra: dict[str, Command] = {
             "allo": self.allo,
+            "eprt": self.eprt,
             "feat": self.feat,
             "mdtm": self.mdtm,
             "mode": self.mode,
             "nlst": self.nlst,
             "noop": self.noop,
             "opts": self.opts,
+            "port": self.port,
             "site": self.site,
             "size": self.size,
             "stru": self.stru,
@@ -68,6 +70,8 @@ class CameraFtpServer(DataRouteFtpServer):
         """Receive a file into memory, then publish it as a frame or a file."""
         path = self._upload_target(connection, str(rest))
         if path is not None and self._has_data_route(connection):
+            # Here, not in the transfer: it must come before the replies to later commands.
+            connection.response("150", f"ready to receive {path.name}")
             self.start_transfer(connection, self._receive(connection, path, append=mode == "ab"))
         return True
 
@@ -99,7 +103,6 @@ class CameraFtpServer(DataRouteFtpServer):
         limit = self._config.max_upload_size
         if append and isinstance(existing := connection.filesystem.lookup(path), FileEntry):
             limit -= existing.size
-        connection.response("150", f"ready to receive {path.name}")
         try:
             channel = await self._open_data(connection)
         except (TimeoutError, OSError):
@@ -127,6 +130,14 @@ class CameraFtpServer(DataRouteFtpServer):
     def _store(
         self, connection: Connection, path: PurePosixPath, body: bytes, *, append: bool
     ) -> bool:
+        existing = connection.filesystem.lookup(path) if append else None
+        held = existing.size if isinstance(existing, FileEntry) else 0
+        if held + len(body) > self._config.max_upload_size:
+            # Checked again here: the file may have grown while this transfer ran.
+            connection.response(
+                "552", f"file larger than {self._config.max_upload_size} bytes, refused"
+            )
+            return True
         try:
             entry = connection.filesystem.store(path, body, append=append)
         except StorageFullError as err:
@@ -153,7 +164,7 @@ class CameraFtpServer(DataRouteFtpServer):
         """Publish a stored file; None if it is an incomplete JPEG."""
         data = entry.data or b""
         # Appended pieces may glue a cut image to a whole one: those get the full walk.
-        complete = jpeg_length(data) is not None if entry.appended else is_complete_jpeg(data)
+        complete = jpeg_length(data) == len(data) if entry.appended else is_complete_jpeg(data)
         if complete:
             self._publisher.frame(account, data, "ftp", path.name)
             message = "frame received"
@@ -291,11 +302,11 @@ class CameraFtpServer(DataRouteFtpServer):
         if not self._has_data_route(connection):
             return True
         text = "".join(line(name, entry) + "\r\n" for name, entry in children)
+        connection.response("150", "sending listing")
         self.start_transfer(connection, self._send(connection, text.encode(self.encoding)))
         return True
 
     async def _send(self, connection: Connection, payload: bytes) -> bool:
-        connection.response("150", "sending listing")
         try:
             channel = await self._open_data(connection)
         except (TimeoutError, OSError):

@@ -228,7 +228,10 @@ class SessionFtpServer(aioftp.Server):
         running = [task for task in connection.extra_workers if not task.done()]
         for task in running:
             task.cancel()
-        if not running:
+        if running:
+            # Their replies (426, 226) are written before the next command is read.
+            await asyncio.wait(running)
+        else:
             connection.response("226", "nothing to abort")
         return True
 
