@@ -188,3 +188,23 @@ async def test_profile_names_are_unique_across_servers(hass: HomeAssistant) -> N
     result = await configure(result["flow_id"], _answers(name="Gate", directory="up"))
     assert result["reason"] == "reconfigure_successful"
     assert second.subentries[gate.subentry_id].data["directory"] == "up"
+
+
+async def test_password_only_override_is_kept(hass: HomeAssistant) -> None:
+    """The server's user with another password: an empty field keeps it, as the form says."""
+    await setup_camera(hass)
+    entry = server_entry(ftp_answers(_server()), profile_subentry("Gate"))
+    entry.add_to_hass(hass)
+    (subentry,) = entry.subentries.values()
+    configure = hass.config_entries.subentries.async_configure
+    for password, directory in (("p2", "a"), ("", "b")):
+        result = await hass.config_entries.subentries.async_init(
+            (entry.entry_id, SUBENTRY_PROFILE),
+            context={"source": "reconfigure", "subentry_id": subentry.subentry_id},
+        )
+        answers = _answers(name="Gate", directory=directory, override_password=password)
+        result = await configure(result["flow_id"], answers)
+        assert result["reason"] == "reconfigure_successful"
+        data = entry.subentries[subentry.subentry_id].data
+        assert data["directory"] == directory
+        assert data[CONF_OVERRIDE_PASSWORD] == "p2"

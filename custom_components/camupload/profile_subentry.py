@@ -184,8 +184,12 @@ class ProfileSubentryFlow(ConfigSubentryFlow):
         if user_input is not None:
             data = {**PROFILE_DEFAULTS, **user_input}
             name = str(data.pop(CONF_PROFILE_NAME)).strip()
-            if not data[CONF_OVERRIDE_PASSWORD] and data[CONF_OVERRIDE_USERNAME]:
-                # Empty keeps the override password while there is an override user.
+            cleared_user = bool(current.get(CONF_OVERRIDE_USERNAME)) and not data.get(
+                CONF_OVERRIDE_USERNAME
+            )
+            if not data[CONF_OVERRIDE_PASSWORD] and not cleared_user:
+                # Empty keeps the override password (it is never shown); clearing the
+                # override user clears it too.
                 data[CONF_OVERRIDE_PASSWORD] = current.get(CONF_OVERRIDE_PASSWORD, "")
             data[CONF_PROFILE_NUMBER] = current.get(CONF_PROFILE_NUMBER) or self._next_number()
             shown = {**data, CONF_PROFILE_NAME: name}
