@@ -112,10 +112,7 @@ class CameraFtpServer(DataRouteFtpServer):
         try:
             body = await channel.received()
         except TransferTooLargeError:
-            connection.response(
-                "552", f"file larger than {self._config.max_upload_size} bytes, refused"
-            )
-            return True
+            return self._too_large(connection)
         except TimeoutError:
             connection.response("426", "data connection stalled, transfer aborted")
             return True
@@ -127,6 +124,12 @@ class CameraFtpServer(DataRouteFtpServer):
             channel.close()
         return self._store(connection, path, body, append=append)
 
+    def _too_large(self, connection: Connection) -> bool:
+        connection.response(
+            "552", f"file larger than {self._config.max_upload_size} bytes, refused"
+        )
+        return True
+
     def _store(
         self, connection: Connection, path: PurePosixPath, body: bytes, *, append: bool
     ) -> bool:
@@ -134,10 +137,7 @@ class CameraFtpServer(DataRouteFtpServer):
         held = existing.size if isinstance(existing, FileEntry) else 0
         if held + len(body) > self._config.max_upload_size:
             # Checked again here: the file may have grown while this transfer ran.
-            connection.response(
-                "552", f"file larger than {self._config.max_upload_size} bytes, refused"
-            )
-            return True
+            return self._too_large(connection)
         try:
             entry = connection.filesystem.store(path, body, append=append)
         except StorageFullError as err:
@@ -163,7 +163,7 @@ class CameraFtpServer(DataRouteFtpServer):
     def _publish(self, account: Account, path: PurePosixPath, entry: FileEntry) -> str | None:
         """Publish a stored file; None if it is an incomplete JPEG."""
         data = entry.data or b""
-        # Appended pieces may glue a cut image to a whole one: those get the full walk.
+        # Appended pieces may glue a cut image to another: they must make exactly one JPEG.
         complete = jpeg_length(data) == len(data) if entry.appended else is_complete_jpeg(data)
         if complete:
             self._publisher.frame(account, data, "ftp", path.name)
