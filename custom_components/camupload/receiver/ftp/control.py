@@ -53,10 +53,13 @@ class ControlConnection:
         self._idle_timer = self._loop.call_later(self._idle_timeout, self._check_idle)
 
     def _check_idle(self) -> None:
-        quiet = self._loop.time() - self._last_line
-        if quiet < self._idle_timeout or self._busy():
-            wait = self._idle_timeout - quiet if quiet < self._idle_timeout else self._idle_timeout
-            self._idle_timer = self._loop.call_later(wait, self._check_idle)
+        now = self._loop.time()
+        if self._busy():
+            # A transfer counts as activity: the idle period starts again after it.
+            self._last_line = now
+        quiet = now - self._last_line
+        if quiet < self._idle_timeout:
+            self._idle_timer = self._loop.call_later(self._idle_timeout - quiet, self._check_idle)
             return
         self.reply("421", "idle timeout, closing control connection")
         # The session loop then reads the end of input and finishes.
