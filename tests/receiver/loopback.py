@@ -1,6 +1,7 @@
 """A receiver on loopback for the tests, and what its sink collected."""
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -101,3 +102,17 @@ async def start_receiver(tmp_path: Path, **overrides: object) -> Running:
     )
     await receiver.start()
     return Running(receiver, collected, tmp_path)
+
+
+async def run_ftp_scenario[T](
+    tmp_path: Path, scenario: Callable[[int], T], **overrides: object
+) -> tuple[T, Running]:
+    """Start an FTP-only receiver, run a blocking client scenario on its port, stop it.
+
+    Returns what the scenario returned and the stopped receiver, with what it delivered.
+    """
+    started = await start_receiver(tmp_path, http_port=None, **overrides)
+    try:
+        return await asyncio.to_thread(scenario, started.ftp_port), started
+    finally:
+        await started.receiver.stop()

@@ -7,7 +7,7 @@ import socket
 import struct
 from pathlib import Path
 
-from tests.receiver.loopback import start_receiver
+from tests.receiver.loopback import run_ftp_scenario, start_receiver
 from tests.receiver.sample_jpegs import make_jpeg
 from tests.receiver.test_ftp_server import in_thread, login, reply
 
@@ -68,24 +68,20 @@ async def test_reset_mid_transfer_is_not_published_and_the_session_goes_on(
 ) -> None:
     """A data connection reset (RST) mid-upload: 426, nothing published, the next STOR works."""
     jpeg = make_jpeg(3)
-    started = await start_receiver(tmp_path, http_port=None)
-    try:
 
-        def scenario() -> str:
-            client = login(started.ftp_port)
-            data = client.transfercmd("STOR reset.jpg")
-            data.sendall(jpeg[:300])
-            # Linger with a zero timeout: close() sends RST instead of FIN.
-            data.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            data.close()
-            lost = reply(client.voidresp)
-            client.storbinary("STOR after.jpg", io.BytesIO(jpeg))
-            client.quit()
-            return lost
+    def scenario(port: int) -> str:
+        client = login(port)
+        data = client.transfercmd("STOR reset.jpg")
+        data.sendall(jpeg[:300])
+        # Linger with a zero timeout: close() sends RST instead of FIN.
+        data.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        data.close()
+        lost = reply(client.voidresp)
+        client.storbinary("STOR after.jpg", io.BytesIO(jpeg))
+        client.quit()
+        return lost
 
-        lost = await in_thread(scenario)
-    finally:
-        await started.receiver.stop()
+    lost, started = await run_ftp_scenario(tmp_path, scenario)
     assert lost == "426 data connection lost, transfer aborted"
     assert [f.file_name for f in started.collected.frames] == ["after.jpg"]
 
@@ -94,20 +90,16 @@ async def test_append_over_the_limit_is_refused(tmp_path: Path) -> None:
     """APPE may add only what is left of the size limit after the existing file."""
     jpeg = make_jpeg(4)
     half = len(jpeg) // 2
-    started = await start_receiver(tmp_path, http_port=None, max_upload_size=len(jpeg))
-    try:
 
-        def scenario() -> list[str]:
-            client = login(started.ftp_port)
-            out = [client.storbinary("APPE grow.jpg", io.BytesIO(jpeg[:half]))]
-            out.append(reply(lambda: client.storbinary("APPE grow.jpg", io.BytesIO(jpeg))))
-            out.append(client.storbinary("APPE grow.jpg", io.BytesIO(jpeg[half:])))
-            client.quit()
-            return out
+    def scenario(port: int) -> list[str]:
+        client = login(port)
+        out = [client.storbinary("APPE grow.jpg", io.BytesIO(jpeg[:half]))]
+        out.append(reply(lambda: client.storbinary("APPE grow.jpg", io.BytesIO(jpeg))))
+        out.append(client.storbinary("APPE grow.jpg", io.BytesIO(jpeg[half:])))
+        client.quit()
+        return out
 
-        out = await in_thread(scenario)
-    finally:
-        await started.receiver.stop()
+    out, started = await run_ftp_scenario(tmp_path, scenario, max_upload_size=len(jpeg))
     assert out[0] == "226 appended, JPEG not complete yet"
     assert out[1] == f"552 file larger than {len(jpeg)} bytes, refused"
     assert out[2] == "226 frame received"

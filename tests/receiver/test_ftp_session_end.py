@@ -8,7 +8,7 @@ import socket
 import time
 from pathlib import Path
 
-from tests.receiver.loopback import CAMERA, start_receiver
+from tests.receiver.loopback import CAMERA, run_ftp_scenario, start_receiver
 from tests.receiver.sample_jpegs import make_jpeg
 from tests.receiver.test_ftp_server import in_thread, login, reply
 
@@ -21,24 +21,20 @@ def epsv_connect(client: ftplib.FTP) -> socket.socket:
 
 async def test_abor_is_answered_wherever_the_transfer_is(tmp_path: Path) -> None:
     """ABOR while STOR waits for its data connection: 426 then 226; later, nothing to abort."""
-    started = await start_receiver(tmp_path, http_port=None)
-    try:
 
-        def scenario() -> list[str]:
-            client = login(started.ftp_port)
-            client.sendcmd("EPSV")  # a route, but the client never connects
-            client.putcmd("STOR never.jpg")
-            out = [client.getresp()]
-            client.putcmd("ABOR")
-            out += [reply(client.getresp), reply(client.getresp)]
-            out.append(client.sendcmd("ABOR"))
-            client.storbinary("STOR after.jpg", io.BytesIO(make_jpeg(1)))
-            client.quit()
-            return out
+    def scenario(port: int) -> list[str]:
+        client = login(port)
+        client.sendcmd("EPSV")  # a route, but the client never connects
+        client.putcmd("STOR never.jpg")
+        out = [client.getresp()]
+        client.putcmd("ABOR")
+        out += [reply(client.getresp), reply(client.getresp)]
+        out.append(client.sendcmd("ABOR"))
+        client.storbinary("STOR after.jpg", io.BytesIO(make_jpeg(1)))
+        client.quit()
+        return out
 
-        out = await in_thread(scenario)
-    finally:
-        await started.receiver.stop()
+    out, started = await run_ftp_scenario(tmp_path, scenario)
     assert out == [
         "150 ready to receive never.jpg",
         "426 transfer aborted, nothing stored",
@@ -51,25 +47,21 @@ async def test_abor_is_answered_wherever_the_transfer_is(tmp_path: Path) -> None
 async def test_quit_during_an_upload_finishes_it_first(tmp_path: Path) -> None:
     """QUIT sent before the data connection closes: the file is stored, 226 comes before 221."""
     jpeg = make_jpeg(2)
-    started = await start_receiver(tmp_path, http_port=None)
-    try:
 
-        def scenario() -> list[str]:
-            client = login(started.ftp_port)
-            data = epsv_connect(client)
-            client.putcmd("STOR late.jpg")
-            out = [client.getresp()]
-            data.sendall(jpeg)
-            client.putcmd("QUIT")
-            time.sleep(0.2)  # the server reads QUIT while the transfer is still open
-            data.close()
-            out += [client.getresp(), client.getresp()]
-            client.close()
-            return out
+    def scenario(port: int) -> list[str]:
+        client = login(port)
+        data = epsv_connect(client)
+        client.putcmd("STOR late.jpg")
+        out = [client.getresp()]
+        data.sendall(jpeg)
+        client.putcmd("QUIT")
+        time.sleep(0.2)  # the server reads QUIT while the transfer is still open
+        data.close()
+        out += [client.getresp(), client.getresp()]
+        client.close()
+        return out
 
-        out = await in_thread(scenario)
-    finally:
-        await started.receiver.stop()
+    out, started = await run_ftp_scenario(tmp_path, scenario)
     assert out == ["150 ready to receive late.jpg", "226 frame received", "221 bye"]
     assert [f.data for f in started.collected.frames] == [jpeg]
 
@@ -77,29 +69,25 @@ async def test_quit_during_an_upload_finishes_it_first(tmp_path: Path) -> None:
 async def test_appended_pieces_are_checked_whole(tmp_path: Path) -> None:
     """APPE of a whole image onto a cut one is not a frame; bytes sent before APPE count too."""
     first, second = make_jpeg(3), make_jpeg(4)
-    started = await start_receiver(tmp_path, http_port=None, max_upload_size=len(first) * 2)
-    try:
 
-        def scenario() -> list[str]:
-            client = login(started.ftp_port)
-            out = [client.storbinary("APPE glued.jpg", io.BytesIO(first[: len(first) // 2]))]
-            out.append(client.storbinary("APPE glued.jpg", io.BytesIO(second)))
-            # The whole body arrives and ends before APPE is sent, and is over the limit left.
-            data = epsv_connect(client)
-            data.sendall(first + second)
-            data.shutdown(socket.SHUT_WR)
-            time.sleep(0.2)
-            client.putcmd("APPE glued.jpg")
-            out.append(client.getresp())
-            out.append(reply(client.voidresp))
-            data.close()
-            out.append(client.sendcmd("SIZE glued.jpg"))
-            client.quit()
-            return out
+    def scenario(port: int) -> list[str]:
+        client = login(port)
+        out = [client.storbinary("APPE glued.jpg", io.BytesIO(first[: len(first) // 2]))]
+        out.append(client.storbinary("APPE glued.jpg", io.BytesIO(second)))
+        # The whole body arrives and ends before APPE is sent, and is over the limit left.
+        data = epsv_connect(client)
+        data.sendall(first + second)
+        data.shutdown(socket.SHUT_WR)
+        time.sleep(0.2)
+        client.putcmd("APPE glued.jpg")
+        out.append(client.getresp())
+        out.append(reply(client.voidresp))
+        data.close()
+        out.append(client.sendcmd("SIZE glued.jpg"))
+        client.quit()
+        return out
 
-        out = await in_thread(scenario)
-    finally:
-        await started.receiver.stop()
+    out, started = await run_ftp_scenario(tmp_path, scenario, max_upload_size=len(first) * 2)
     assert out[:2] == ["226 appended, JPEG not complete yet"] * 2
     assert out[2:4] == [
         "150 ready to receive glued.jpg",
@@ -145,24 +133,20 @@ async def test_a_client_that_stops_reading_is_dropped(tmp_path: Path) -> None:
 async def test_pipelined_commands_one_transfer_at_a_time(tmp_path: Path) -> None:
     """Replies keep command order; a second transfer or data route while one runs: 425."""
     jpeg = make_jpeg(5)
-    started = await start_receiver(tmp_path, http_port=None)
-    try:
 
-        def scenario() -> list[str]:
-            client = login(started.ftp_port)
-            data = epsv_connect(client)
-            # Sent together, before any reply is read.
-            client.sock.sendall(b"STOR one.jpg\r\nNOOP\r\nSTOR two.jpg\r\nEPSV\r\n")  # type: ignore[union-attr]
-            out = [client.getline() for _ in range(4)]
-            data.sendall(jpeg)
-            data.close()
-            out.append(client.getline())
-            client.quit()
-            return out
+    def scenario(port: int) -> list[str]:
+        client = login(port)
+        data = epsv_connect(client)
+        # Sent together, before any reply is read.
+        client.sock.sendall(b"STOR one.jpg\r\nNOOP\r\nSTOR two.jpg\r\nEPSV\r\n")  # type: ignore[union-attr]
+        out = [client.getline() for _ in range(4)]
+        data.sendall(jpeg)
+        data.close()
+        out.append(client.getline())
+        client.quit()
+        return out
 
-        out = await in_thread(scenario)
-    finally:
-        await started.receiver.stop()
+    out, started = await run_ftp_scenario(tmp_path, scenario)
     assert out == [
         "150 ready to receive one.jpg",
         "200 NOOP ok",
@@ -176,18 +160,14 @@ async def test_pipelined_commands_one_transfer_at_a_time(tmp_path: Path) -> None
 async def test_two_whole_images_appended_are_not_one_frame(tmp_path: Path) -> None:
     """A file put together by APPE is a frame only if it is exactly one JPEG."""
     first, second = make_jpeg(6), make_jpeg(7)
-    started = await start_receiver(tmp_path, http_port=None)
-    try:
 
-        def scenario() -> list[str]:
-            client = login(started.ftp_port)
-            out = [client.storbinary("APPE two.jpg", io.BytesIO(first))]
-            out.append(client.storbinary("APPE two.jpg", io.BytesIO(second)))
-            client.quit()
-            return out
+    def scenario(port: int) -> list[str]:
+        client = login(port)
+        out = [client.storbinary("APPE two.jpg", io.BytesIO(first))]
+        out.append(client.storbinary("APPE two.jpg", io.BytesIO(second)))
+        client.quit()
+        return out
 
-        out = await in_thread(scenario)
-    finally:
-        await started.receiver.stop()
+    out, started = await run_ftp_scenario(tmp_path, scenario)
     assert out == ["226 frame received", "226 appended, JPEG not complete yet"]
     assert [f.data for f in started.collected.frames] == [first]
