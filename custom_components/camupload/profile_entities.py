@@ -132,22 +132,15 @@ class ProfileSensorDescription(SensorEntityDescription):
     restore_fn: Restore | None = None
 
 
-def _restore_last_upload(status: ProfileStatus, value: object, written: datetime) -> None:
-    del written
-    if status.last_upload is None and isinstance(value, datetime):
-        status.last_upload = value
+def _restore_unset(field: str, kind: type) -> Restore:
+    """Put a kept value of kind back into status.field, unless the profile already set it."""
 
+    def restore(status: ProfileStatus, value: object, written: datetime) -> None:
+        del written
+        if getattr(status, field) is None and isinstance(value, kind):
+            setattr(status, field, value)
 
-def _restore_last_destination(status: ProfileStatus, value: object, written: datetime) -> None:
-    del written
-    if status.last_destination is None and isinstance(value, str):
-        status.last_destination = value
-
-
-def _restore_last_error(status: ProfileStatus, value: object, written: datetime) -> None:
-    del written
-    if status.last_error is None and isinstance(value, str):
-        status.last_error = value
+    return restore
 
 
 def _restore_uploads_today(status: ProfileStatus, value: object, written: datetime) -> None:
@@ -166,20 +159,20 @@ PROFILE_SENSORS: tuple[ProfileSensorDescription, ...] = (
         translation_key="last_profile_upload",
         device_class=SensorDeviceClass.TIMESTAMP,
         value_fn=lambda runner: runner.status.last_upload,
-        restore_fn=_restore_last_upload,
+        restore_fn=_restore_unset("last_upload", datetime),
     ),
     ProfileSensorDescription(
         key="last_destination",
         translation_key="last_destination",
         value_fn=lambda runner: runner.status.last_destination,
-        restore_fn=_restore_last_destination,
+        restore_fn=_restore_unset("last_destination", str),
     ),
     ProfileSensorDescription(
         key="last_error",
         translation_key="last_error",
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda runner: (runner.status.last_error or "")[:255] or None,
-        restore_fn=_restore_last_error,
+        restore_fn=_restore_unset("last_error", str),
     ),
     ProfileSensorDescription(
         key="uploads_today",
