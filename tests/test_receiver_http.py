@@ -13,6 +13,7 @@ from homeassistant.helpers import issue_registry as ir
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
+from custom_components.camupload.camera import NEXT_PART, PART_HEAD
 from custom_components.camupload.const import CONF_HTTP_ON_HA, DOMAIN
 from custom_components.camupload.receiver_hub import wrong_password_issue_id
 from tests.conftest import free_port
@@ -139,6 +140,38 @@ async def test_wrong_password_raises_one_issue_then_clears(
     assert issues.async_get_issue(DOMAIN, wrong_password_issue_id(subentry_id)) is None
 
 
+async def test_live_view_ends_each_part_at_once(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    hass_client_no_auth: ClientSessionGenerator,
+) -> None:
+    """A single upload's part is closed by the next part's head without waiting for another.
+
+    Browsers draw a part only once the next begins: a still camera's one upload must not wait
+    for the next upload to show (issue 10: live view blank, then one upload behind).
+    """
+    await _setup(hass)
+    uploader = await hass_client_no_auth()
+    viewer = await hass_client()
+    live = await viewer.get(f"/api/camera_proxy_stream/{CAMERA_ENTITY}")
+    try:
+        assert live.headers["Content-Type"] == "multipart/x-mixed-replace;boundary=frameboundary"
+        async with asyncio.timeout(10):
+            assert await live.content.readuntil(PART_HEAD) == PART_HEAD
+            placeholder = (await live.content.readuntil(NEXT_PART)).removesuffix(NEXT_PART)
+            assert placeholder.startswith(b"\xff\xd8")
+            for number in (4, 5):
+                jpeg = make_jpeg(number)
+                response = await uploader.post(
+                    f"/photo/{USERNAME}", data=jpeg, auth=BasicAuth(USERNAME, PASSWORD)
+                )
+                assert response.status == 200
+                part = (await live.content.readuntil(NEXT_PART)).removesuffix(NEXT_PART)
+                assert part == jpeg
+    finally:
+        live.close()
+
+
 async def test_ffmpeg_mjpeg_push_feeds_the_live_view(
     hass: HomeAssistant,
     hass_client: ClientSessionGenerator,
@@ -152,8 +185,7 @@ async def test_ffmpeg_mjpeg_push_feeds_the_live_view(
     live = await viewer.get(f"/api/camera_proxy_stream/{CAMERA_ENTITY}")
     assert live.status == 200
     assert live.headers["Content-Type"].startswith("multipart/x-mixed-replace")
-    first_part = await live.content.readuntil(b"\r\n\r\n")
-    assert b"Content-Type: image/jpeg" in first_part
+    assert await live.content.readuntil(PART_HEAD) == PART_HEAD
 
     source = tmp_path / "frame.jpg"
     source.write_bytes(make_jpeg(9, (160, 120)))
@@ -167,10 +199,9 @@ async def test_ffmpeg_mjpeg_push_feeds_the_live_view(
         async with asyncio.timeout(20):
             pushed = 0
             while pushed < 3:
-                head = await live.content.readuntil(b"\r\n\r\n")
-                length = int(head.split(b"Content-Length: ")[1].split(b"\r\n")[0])
-                body = await live.content.readexactly(length)
+                body = (await live.content.readuntil(NEXT_PART)).removesuffix(NEXT_PART)
                 assert body.startswith(b"\xff\xd8")
+                assert body.endswith(b"\xff\xd9")
                 state = hass.states.get(CAMERA_ENTITY)
                 if state is not None and state.attributes.get("source") == "mjpeg":
                     pushed += 1

@@ -16,6 +16,9 @@ from .receiver_hub import ReceiverCamera, ReceiverHub
 from .runtime import CamuploadConfigEntry, receiver_hub
 
 MJPEG_BOUNDARY = "frameboundary"
+# What opens each part of the live view; a frame is followed by the end of its part and this.
+PART_HEAD = f"--{MJPEG_BOUNDARY}\r\nContent-Type: image/jpeg\r\n\r\n".encode()
+NEXT_PART = b"\r\n" + PART_HEAD
 
 # Push entities: Home Assistant never polls them.
 PARALLEL_UPDATES = 0
@@ -76,24 +79,25 @@ class UploadCamera(ReceiverCameraEntity, Camera):
         return await self.hass.async_add_executor_job(placeholder_jpeg)
 
     async def handle_async_mjpeg_stream(self, request: web.Request) -> web.StreamResponse:
-        """Push every frame to the viewer as it arrives, rather than polling."""
+        """Push every frame to the viewer as it arrives, rather than polling.
+
+        Browsers draw a multipart part only once the next part begins, so each frame is
+        followed at once by the next part's boundary and headers: a still camera's single
+        upload shows now, not when the next one comes. Parts carry no Content-Length, since
+        the next frame's length is not known when its headers go out.
+        """
         response = web.StreamResponse()
         response.content_type = "multipart/x-mixed-replace"
         response.headers["Content-Type"] = f"multipart/x-mixed-replace;boundary={MJPEG_BOUNDARY}"
         await response.prepare(request)
-        if self.feed.latest is None:
-            await _write_part(response, await self.hass.async_add_executor_job(placeholder_jpeg))
         try:
+            await response.write(PART_HEAD)
+            if self.feed.latest is None:
+                placeholder = await self.hass.async_add_executor_job(placeholder_jpeg)
+                await response.write(placeholder + NEXT_PART)
             async with aclosing(self.feed.stream()) as frames:
                 async for frame in frames:
-                    await _write_part(response, frame.data)
+                    await response.write(frame.data + NEXT_PART)
         except ConnectionResetError:
             pass  # the viewer closed the page
         return response
-
-
-async def _write_part(response: web.StreamResponse, jpeg: bytes) -> None:
-    head = (
-        f"--{MJPEG_BOUNDARY}\r\nContent-Type: image/jpeg\r\nContent-Length: {len(jpeg)}\r\n\r\n"
-    ).encode()
-    await response.write(head + jpeg + b"\r\n")
