@@ -1,7 +1,10 @@
-"""The shipped English translation is the strings file itself."""
+"""The shipped translations: English equals strings.json, and every text renders in the frontend."""
 
 import json
+import subprocess
 from pathlib import Path
+
+import yaml
 
 PACKAGE = Path(__file__).parent.parent / "custom_components" / "camupload"
 
@@ -11,3 +14,73 @@ def test_english_translation_matches_strings() -> None:
     strings = json.loads((PACKAGE / "strings.json").read_text(encoding="utf-8"))
     english = json.loads((PACKAGE / "translations" / "en.json").read_text(encoding="utf-8"))
     assert strings == english
+
+
+ICU_CHECK = Path(__file__).parent / "icu"
+
+
+def _leaves(value: object, path: str) -> dict[str, str]:
+    """Every string in a translation tree, keyed by its dotted path."""
+    if isinstance(value, str):
+        return {path: value}
+    if isinstance(value, dict):
+        found: dict[str, str] = {}
+        for key, child in value.items():
+            found.update(_leaves(child, f"{path}.{key}" if path else key))
+        return found
+    return {}
+
+
+def _shown_texts() -> dict[str, str]:
+    """What the frontend renders: strings.json, every translation and services.yaml's texts."""
+    texts = _leaves(json.loads((PACKAGE / "strings.json").read_text(encoding="utf-8")), "strings")
+    for translation in sorted((PACKAGE / "translations").glob("*.json")):
+        tree = json.loads(translation.read_text(encoding="utf-8"))
+        texts.update(_leaves(tree, translation.name))
+    services = yaml.safe_load((PACKAGE / "services.yaml").read_text(encoding="utf-8"))
+    for service, spec in services.items():
+        for key in ("name", "description"):
+            if key in spec:
+                texts[f"services.yaml.{service}.{key}"] = spec[key]
+        for field, field_spec in (spec.get("fields") or {}).items():
+            for key in ("name", "description"):
+                if key in field_spec:
+                    texts[f"services.yaml.{service}.{field}.{key}"] = field_spec[key]
+    return texts
+
+
+def render_failures(texts: dict[str, str]) -> dict[str, str]:
+    """Each text the frontend's ICU MessageFormat library cannot render, with its error."""
+    result = subprocess.run(
+        ["node", str(ICU_CHECK / "render_messages.mjs")],
+        input=json.dumps(texts),
+        capture_output=True,
+        text=True,
+        cwd=ICU_CHECK,
+        check=True,
+        timeout=60,
+    )
+    failures: dict[str, str] = json.loads(result.stdout)
+    return failures
+
+
+def test_icu_check_rejects_what_the_frontend_rejects() -> None:
+    """The check itself: the texts issue 10 found broken fail it, plain and escaped ones pass."""
+    failures = render_failures(
+        {
+            "tag": "Serve /photo/<username> here",
+            "template": "Templates ({{ ... }}) are rendered first",
+            "json": 'For example {"USER.PLACE": "gate"}',
+            "placeholder": "Cannot connect: {error}",
+            "escaped": "Templates ('{{' ... '}}') are rendered first",
+        }
+    )
+    assert set(failures) == {"tag", "template", "json"}
+
+
+def test_every_shown_text_renders() -> None:
+    """No form, entity, error or action text shows the frontend's 'Translation error'."""
+    texts = _shown_texts()
+    assert len(texts) > 100  # the whole tree was read
+    failures = render_failures(texts)
+    assert failures == {}, "\n".join(f"{key}: {error}" for key, error in failures.items())
