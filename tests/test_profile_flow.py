@@ -1,17 +1,27 @@
-"""Profile subentries: every error recovers, the form previews the destination."""
+"""Profile subentries: a sectioned form, every error recovers, the form previews the destination."""
 
+import json
+import subprocess
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
+import voluptuous as vol
+from homeassistant.config_entries import ConfigSubentry, SubentryFlowResult
 from homeassistant.core import HomeAssistant
-from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.data_entry_flow import FlowResultType, section
+from homeassistant.helpers.translation import async_get_translations
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.camupload.const import (
     CONF_OVERRIDE_PASSWORD,
     CONF_PROFILE_NUMBER,
+    DEFAULT_INTERVAL,
+    DOMAIN,
     SUBENTRY_PROFILE,
 )
+from custom_components.camupload.upload_settings import PROFILE_DEFAULTS, ProfileSettings
 from tests.profile_setup import (
     TEST_CAMERA,
     ftp_answers,
@@ -23,6 +33,17 @@ from tests.uploader.servers import FtpServer
 
 pytestmark = pytest.mark.enable_socket
 
+ICU = Path(__file__).parent / "icu"
+# Run by node with the ICU MessageFormat library the frontend uses (installed by scripts/setup).
+FORMAT_MESSAGE = """
+import { IntlMessageFormat } from "intl-messageformat";
+let input = "";
+for await (const chunk of process.stdin) input += chunk;
+const { message, values } = JSON.parse(input);
+process.stdout.write(new IntlMessageFormat(message, "en").format(values));
+"""
+EMPTIED = None  # in _answers: the user empties the field, so the frontend leaves it out
+
 
 def _placeholders(result: Any) -> dict[str, str]:  # noqa: ANN401
     return dict(result["description_placeholders"] or {})
@@ -33,19 +54,108 @@ def _loopback(socket_enabled: None) -> None:
     del socket_enabled
 
 
-def _answers(**overrides: Any) -> dict[str, Any]:  # noqa: ANN401
-    return {
+def _schema(result: Mapping[str, Any]) -> vol.Schema:
+    schema = result["data_schema"]
+    assert isinstance(schema, vol.Schema)
+    return schema
+
+
+def _fields(schema: vol.Schema) -> dict[str, tuple[str | None, vol.Marker]]:
+    """Each field of a form: its section (None at the top) and its marker."""
+    found: dict[str, tuple[str | None, vol.Marker]] = {}
+    for marker, value in schema.schema.items():
+        if isinstance(value, section):
+            for inner in value.schema.schema:
+                found[inner.schema] = (marker.schema, inner)
+        else:
+            found[marker.schema] = (None, marker)
+    return found
+
+
+def _sections(schema: vol.Schema) -> dict[str, section]:
+    return {m.schema: v for m, v in schema.schema.items() if isinstance(v, section)}
+
+
+def _shown(marker: vol.Marker) -> Any:  # noqa: ANN401
+    """What the frontend puts in a field before the user touches it."""
+    suggested = (marker.description or {}).get("suggested_value")
+    if suggested is not None:
+        return suggested
+    if isinstance(marker, vol.Optional | vol.Required) and callable(marker.default):
+        return marker.default()
+    return vol.UNDEFINED
+
+
+def _answers(result: Mapping[str, Any], **changes: Any) -> dict[str, Any]:  # noqa: ANN401
+    """What the frontend sends: the form as shown, with `changes` typed in (EMPTIED clears).
+
+    Fields are nested in their sections; a change naming a field the form lacks fails.
+    """
+    fields = _fields(_schema(result))
+    answers: dict[str, Any] = {name: {} for name in _sections(_schema(result))}
+    values = {key: _shown(marker) for key, (_, marker) in fields.items()}
+    values |= {
         "name": "Yard",
         "camera": TEST_CAMERA,
         "directory": "incoming/$(TEXT.FTPDIR)",
         "file_name": "$(TEXT.FTPFILE).jpg",
-        **overrides,
     }
+    for key, value in changes.items():
+        assert key in fields, f"the form has no field {key}"
+        values[key] = value
+    for key, value in values.items():
+        if value is EMPTIED or value is vol.UNDEFINED:
+            continue
+        part = fields[key][0]
+        (answers if part is None else answers[part])[key] = value
+    return answers
 
 
 def _server() -> FtpServer:
     # Not started: the subentry flow never connects.
     return FtpServer(name="none", command=[], port=2121, files=Path())
+
+
+async def _add_form(hass: HomeAssistant, entry: MockConfigEntry) -> SubentryFlowResult:
+    result = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, SUBENTRY_PROFILE), context={"source": "user"}
+    )
+    assert result["type"] is FlowResultType.FORM
+    return result
+
+
+async def _reconfigure_form(
+    hass: HomeAssistant, entry: MockConfigEntry, subentry: ConfigSubentry
+) -> SubentryFlowResult:
+    # The test helper's signature differs between versions: start the flow directly.
+    result = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, SUBENTRY_PROFILE),
+        context={"source": "reconfigure", "subentry_id": subentry.subentry_id},
+    )
+    assert result["step_id"] == "reconfigure"
+    return result
+
+
+def _only_profile(entry: MockConfigEntry) -> ConfigSubentry:
+    profiles: list[ConfigSubentry] = [
+        s for s in entry.subentries.values() if s.subentry_type == SUBENTRY_PROFILE
+    ]
+    (subentry,) = profiles
+    return subentry
+
+
+def _render(message: str, values: Mapping[str, str]) -> str:
+    """Format a translation as the frontend does, with its ICU MessageFormat library."""
+    result = subprocess.run(
+        ["node", "--input-type=module", "-e", FORMAT_MESSAGE],
+        input=json.dumps({"message": message, "values": dict(values)}),
+        capture_output=True,
+        text=True,
+        cwd=ICU,
+        check=True,
+        timeout=60,
+    )
+    return result.stdout
 
 
 async def test_profile_errors_recover_and_preview(hass: HomeAssistant) -> None:
@@ -54,81 +164,322 @@ async def test_profile_errors_recover_and_preview(hass: HomeAssistant) -> None:
     entry = server_entry(ftp_answers(_server()))
     entry.add_to_hass(hass)
 
-    result = await hass.config_entries.subentries.async_init(
-        (entry.entry_id, SUBENTRY_PROFILE), context={"source": "user"}
-    )
-    assert result["type"] is FlowResultType.FORM
+    result = await _add_form(hass, entry)
+    assert _placeholders(result)["preview"] == "shown"
     assert _placeholders(result)["destination"].startswith("camera/")
     flow_id = result["flow_id"]
     configure = hass.config_entries.subentries.async_configure
 
-    result = await configure(flow_id, _answers(directory="up/$(FOO.BAR)"))
+    result = await configure(flow_id, _answers(result, directory="up/$(FOO.BAR)"))
     assert result["errors"] == {"directory": "unknown_variable"}
     assert _placeholders(result)["variable"] == "FOO.BAR"
 
-    result = await configure(flow_id, _answers(file_name="{{ states( }}.jpg"))
+    result = await configure(flow_id, _answers(result, file_name="{{ states( }}.jpg"))
     assert result["errors"] == {"file_name": "invalid_template"}
 
-    result = await configure(flow_id, _answers(file_name="$(TMS.YEAR.jpg"))
+    result = await configure(flow_id, _answers(result, file_name="$(TMS.YEAR.jpg"))
     assert result["errors"] == {"file_name": "invalid_variable"}
 
-    result = await configure(flow_id, _answers(file_name="{{ '' }}"))
+    result = await configure(flow_id, _answers(result, file_name="{{ '' }}"))
     assert result["errors"] == {"file_name": "invalid_variable"}
 
-    result = await configure(flow_id, _answers(name=" "))
+    result = await configure(flow_id, _answers(result, name=" "))
     assert result["errors"] == {"name": "name_required"}
     assert _placeholders(result)["destination"].startswith("incoming/Yard/")
 
     result = await configure(
         flow_id,
         _answers(
-            file_name="{{ 'snap' }}-$(FPR.ENO).jpg", override_username="u", override_password="x"
+            result,
+            file_name="{{ 'snap' }}-$(FPR.ENO).jpg",
+            override_username="u",
+            override_password="x",
         ),
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    (subentry,) = (s for s in entry.subentries.values() if s.subentry_type == SUBENTRY_PROFILE)
+    subentry = _only_profile(entry)
     assert subentry.title == "Yard"
     assert subentry.data[CONF_PROFILE_NUMBER] == 1
     assert subentry.data["file_name"] == "{{ 'snap' }}-$(FPR.ENO).jpg"
 
     # Reconfigure: the preview renders the template; an empty password keeps the old one.
-    # The helper's signature differs between versions: start the flow directly.
-    result = await hass.config_entries.subentries.async_init(
-        (entry.entry_id, SUBENTRY_PROFILE),
-        context={"source": "reconfigure", "subentry_id": subentry.subentry_id},
-    )
-    assert result["step_id"] == "reconfigure"
+    result = await _reconfigure_form(hass, entry, subentry)
     assert _placeholders(result)["destination"].endswith("/snap-000000.jpg")
-    result = await configure(result["flow_id"], _answers(name="Gate", directory="$(FOO)"))
+    result = await configure(result["flow_id"], _answers(result, name="Gate", directory="$(FOO)"))
     assert result["errors"] == {"directory": "unknown_variable"}
-    result = await configure(
-        result["flow_id"], _answers(name="Gate", override_username="u", override_password="")
-    )
+    result = await configure(result["flow_id"], _answers(result, name="Gate"))
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
     subentry = entry.subentries[subentry.subentry_id]
     assert subentry.title == "Gate"
+    assert subentry.data["override_username"] == "u"
     assert subentry.data[CONF_OVERRIDE_PASSWORD] == "x"
     assert subentry.data[CONF_PROFILE_NUMBER] == 1
 
     # Clearing the override user name clears its password: the server's login is used again.
-    result = await hass.config_entries.subentries.async_init(
-        (entry.entry_id, SUBENTRY_PROFILE),
-        context={"source": "reconfigure", "subentry_id": subentry.subentry_id},
+    result = await _reconfigure_form(hass, entry, subentry)
+    result = await configure(
+        result["flow_id"], _answers(result, name="Gate", override_username=EMPTIED)
     )
-    result = await configure(result["flow_id"], _answers(name="Gate", override_username=""))
     assert result["reason"] == "reconfigure_successful"
     subentry = entry.subentries[subentry.subentry_id]
+    assert subentry.data["override_username"] == ""
     assert subentry.data[CONF_OVERRIDE_PASSWORD] == ""
 
     # A second profile gets the next number.
-    result = await hass.config_entries.subentries.async_init(
-        (entry.entry_id, SUBENTRY_PROFILE), context={"source": "user"}
-    )
-    result = await configure(result["flow_id"], _answers(name="Second"))
+    result = await _add_form(hass, entry)
+    result = await configure(result["flow_id"], _answers(result, name="Second"))
     assert result["type"] is FlowResultType.CREATE_ENTRY
     numbers = sorted(s.data[CONF_PROFILE_NUMBER] for s in entry.subentries.values())
     assert numbers == [1, 2]
+
+
+async def test_form_is_sectioned_and_data_stays_flat(hass: HomeAssistant) -> None:
+    """Main fields on top; image, clip, transfer, overrides, schedule in sections.
+
+    What an image profile does not use is collapsed; a clip profile with overrides opens them.
+    The stored data is flat, as the runtime reads it.
+    """
+    await setup_camera(hass)
+    entry = server_entry(ftp_answers(_server()))
+    entry.add_to_hass(hass)
+    result = await _add_form(hass, entry)
+    schema = _schema(result)
+    top = [
+        marker.schema for marker, value in schema.schema.items() if not isinstance(value, section)
+    ]
+    assert top == ["name", "camera", "directory", "file_name", "file_type"]
+    fields = _fields(schema)
+    assert {key: part for key, (part, _) in fields.items() if part is not None} == {
+        "image_width": "image",
+        "image_height": "image",
+        "image_quality": "image",
+        "overlay": "image",
+        "frame_rate": "clip",
+        "seconds_before": "clip",
+        "seconds_after": "clip",
+        "temporary_name": "transfer",
+        "delete_before_rename": "transfer",
+        "event_directory": "transfer",
+        "streaming": "transfer",
+        "override_host": "overrides",
+        "override_port": "overrides",
+        "override_username": "overrides",
+        "override_password": "overrides",
+        "override_mode": "overrides",
+        "schedule": "scheduling",
+        "interval": "scheduling",
+    }
+    collapsed = {name: part.options["collapsed"] for name, part in _sections(schema).items()}
+    assert collapsed == {
+        "image": False,
+        "clip": True,
+        "transfer": True,
+        "overrides": True,
+        "scheduling": False,
+    }
+    # JPEG quality shows its range as a slider.
+    quality = fields["image_quality"][1]
+    number = schema.schema[vol.Required("image")].schema.schema[quality].validators[0]
+    assert number.config["mode"] == "slider"
+    assert (number.config["min"], number.config["max"]) == (1, 95)
+    assert _placeholders(result)["quality_min"] == "1"
+    assert _placeholders(result)["quality_max"] == "95"
+
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"],
+        _answers(
+            result,
+            file_type="clip_mjpeg",
+            seconds_before=2.5,
+            override_host="backup.example",
+            override_port=2121,
+            override_password="p",
+            temporary_name=True,
+        ),
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    subentry = _only_profile(entry)
+    assert set(subentry.data) == {*PROFILE_DEFAULTS, "camera", CONF_PROFILE_NUMBER}
+    assert subentry.data["seconds_before"] == 2.5
+    assert subentry.data["override_host"] == "backup.example"
+    assert subentry.data["temporary_name"] is True
+    settings = ProfileSettings.from_data(subentry.title, subentry.data)
+    assert settings.profile.port == 2121
+    assert settings.profile.password == "p"
+    assert settings.clip.seconds_before == 2.5
+
+    # Reconfigure shows the stored values in their sections; the stored password is not sent.
+    result = await _reconfigure_form(hass, entry, subentry)
+    schema = _schema(result)
+    collapsed = {name: part.options["collapsed"] for name, part in _sections(schema).items()}
+    assert collapsed == {
+        "image": False,
+        "clip": False,
+        "transfer": False,
+        "overrides": False,
+        "scheduling": False,
+    }
+    shown = {key: _shown(marker) for key, (_, marker) in _fields(schema).items()}
+    assert shown["override_host"] == "backup.example"
+    assert shown["override_port"] == 2121
+    assert shown["seconds_before"] == 2.5
+    assert shown["override_password"] is vol.UNDEFINED
+    # Submitted unchanged, nothing changes.
+    before = dict(subentry.data)
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], _answers(result, directory=before["directory"])
+    )
+    assert result["reason"] == "reconfigure_successful"
+    assert dict(entry.subentries[subentry.subentry_id].data) == before
+
+
+async def test_empty_directory_is_the_servers_root(hass: HomeAssistant) -> None:
+    """The directory may be left empty: the file then goes to the server's top directory."""
+    await setup_camera(hass)
+    entry = server_entry(ftp_answers(_server()))
+    entry.add_to_hass(hass)
+    result = await _add_form(hass, entry)
+    directory = _fields(_schema(result))["directory"][1]
+    assert isinstance(directory, vol.Optional)
+
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], _answers(result, directory=EMPTIED, file_name="$(PRF.NAM).jpg")
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    subentry = _only_profile(entry)
+    assert subentry.data["directory"] == ""
+
+    result = await _reconfigure_form(hass, entry, subentry)
+    assert _placeholders(result)["destination"] == "Yard.jpg"
+    assert _fields(_schema(result))["directory"][1].description is None
+    # Emptied again in reconfigure (the frontend leaves the field out): still the root.
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], _answers(result, directory=EMPTIED, file_name="$(PRF.NAM).jpg")
+    )
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.subentries[subentry.subentry_id].data["directory"] == ""
+
+
+async def test_port_interval_and_size_may_be_empty(hass: HomeAssistant) -> None:
+    """Override port, interval, width and height are optional; empty means unused or default."""
+    await setup_camera(hass)
+    entry = server_entry(ftp_answers(_server()))
+    entry.add_to_hass(hass)
+    result = await _add_form(hass, entry)
+    fields = _fields(_schema(result))
+    for key in ("override_port", "interval", "image_width", "image_height"):
+        assert isinstance(fields[key][1], vol.Optional), key
+    assert fields["override_port"][1].description is None  # empty: the server's port
+    assert _placeholders(result)["interval_default"] == str(DEFAULT_INTERVAL)
+
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"],
+        _answers(result, override_port=2121, schedule="interval", interval=5, image_width=640),
+    )
+    subentry = _only_profile(entry)
+    assert subentry.data["override_port"] == 2121
+    assert subentry.data["interval"] == 5
+    assert subentry.data["image_width"] == 640
+
+    result = await _reconfigure_form(hass, entry, subentry)
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"],
+        _answers(result, override_port=EMPTIED, interval=EMPTIED, image_width=EMPTIED),
+    )
+    assert result["reason"] == "reconfigure_successful"
+    data = entry.subentries[subentry.subentry_id].data
+    assert (data["override_port"], data["interval"], data["image_width"]) == (
+        0,
+        DEFAULT_INTERVAL,
+        0,
+    )
+    settings = ProfileSettings.from_data("Yard", data)
+    assert settings.profile.port is None
+    assert settings.image.width is None
+    assert settings.interval == DEFAULT_INTERVAL
+
+
+async def test_add_and_reconfigure_forms_say_what_applies(hass: HomeAssistant) -> None:
+    """Only the reconfigure form says an empty password keeps the current one.
+
+    Every field and section of both forms has its label where the frontend looks it up.
+    """
+    await setup_camera(hass)
+    entry = server_entry(ftp_answers(_server()), profile_subentry("Gate"))
+    entry.add_to_hass(hass)
+    texts = await async_get_translations(hass, "en", "config_subentries", [DOMAIN])
+    prefix = f"component.{DOMAIN}.config_subentries.{SUBENTRY_PROFILE}.step"
+    forms = {
+        "user": await _add_form(hass, entry),
+        "reconfigure": await _reconfigure_form(hass, entry, _only_profile(entry)),
+    }
+    for step, result in forms.items():
+        for key, (part, _) in _fields(_schema(result)).items():
+            where = f"{prefix}.{step}" + (f".sections.{part}" if part else "")
+            assert texts.get(f"{where}.data.{key}"), f"{where}.data.{key}"
+        for part in _sections(_schema(result)):
+            assert texts.get(f"{prefix}.{step}.sections.{part}.name"), part
+
+    def password_help(step: str) -> str:
+        return texts[f"{prefix}.{step}.sections.overrides.data_description.override_password"]
+
+    assert "current" not in password_help("user")
+    assert "keeps the current one" in password_help("reconfigure")
+
+
+async def test_destination_line_after_an_error(hass: HomeAssistant) -> None:
+    """After an error the line shows what the user entered, or says why it cannot.
+
+    The description is rendered with the frontend's ICU library: never "Current destination: ``".
+    """
+    await setup_camera(hass)
+    entry = server_entry(ftp_answers(_server()))
+    entry.add_to_hass(hass)
+    texts = await async_get_translations(hass, "en", "config_subentries", [DOMAIN])
+    description = texts[
+        f"component.{DOMAIN}.config_subentries.{SUBENTRY_PROFILE}.step.user.description"
+    ]
+    configure = hass.config_entries.subentries.async_configure
+    result = await _add_form(hass, entry)
+
+    # An error elsewhere: the destination is computed from what was entered.
+    result = await configure(
+        result["flow_id"], _answers(result, name=EMPTIED, directory="typed/$(ID.NAM)")
+    )
+    assert result["errors"] == {"name": "name_required"}
+    assert _placeholders(result)["destination"].startswith("typed/Yard/")
+    line = _render(description, _placeholders(result))
+    assert line.startswith("Current destination: `typed/Yard/")
+
+    # The directory itself cannot be rendered: the line says so instead of showing ``.
+    result = await configure(result["flow_id"], _answers(result, directory="up/$(TMS.YEAR"))
+    assert result["errors"] == {"directory": "invalid_variable"}
+    line = _render(description, _placeholders(result))
+    assert line == "Current destination: cannot be shown until the errors are fixed."
+
+    result = await configure(result["flow_id"], _answers(result, directory="up/$(TMS.YEAR)"))
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert _only_profile(entry).data["directory"] == "up/$(TMS.YEAR)"
+
+
+async def test_typed_password_survives_an_error(hass: HomeAssistant) -> None:
+    """A password typed into a form that comes back with an error is still there."""
+    await setup_camera(hass)
+    entry = server_entry(ftp_answers(_server()))
+    entry.add_to_hass(hass)
+    result = await _add_form(hass, entry)
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"],
+        _answers(result, directory="$(NOPE)", override_username="u", override_password="secret"),
+    )
+    assert result["errors"] == {"directory": "unknown_variable"}
+    assert _shown(_fields(_schema(result))["override_password"][1]) == "secret"
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], _answers(result)
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert _only_profile(entry).data[CONF_OVERRIDE_PASSWORD] == "secret"
 
 
 async def test_run_time_variables_are_accepted_and_previewed(hass: HomeAssistant) -> None:
@@ -136,25 +487,20 @@ async def test_run_time_variables_are_accepted_and_previewed(hass: HomeAssistant
     await setup_camera(hass)
     entry = server_entry(ftp_answers(_server()))
     entry.add_to_hass(hass)
-    result = await hass.config_entries.subentries.async_init(
-        (entry.entry_id, SUBENTRY_PROFILE), context={"source": "user"}
-    )
+    result = await _add_form(hass, entry)
     configure = hass.config_entries.subentries.async_configure
 
     # Other unknown names are still refused, by name.
-    result = await configure(result["flow_id"], _answers(file_name="$(USERX.TAG).jpg"))
+    result = await configure(result["flow_id"], _answers(result, file_name="$(USERX.TAG).jpg"))
     assert result["errors"] == {"file_name": "unknown_variable"}
     assert _placeholders(result)["variable"] == "USERX.TAG"
 
     result = await configure(
-        result["flow_id"], _answers(directory="up/$(USER.SITE)", file_name="$(USER.TAG).jpg")
+        result["flow_id"],
+        _answers(result, directory="up/$(USER.SITE)", file_name="$(USER.TAG).jpg"),
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    (subentry,) = entry.subentries.values()
-    result = await hass.config_entries.subentries.async_init(
-        (entry.entry_id, SUBENTRY_PROFILE),
-        context={"source": "reconfigure", "subentry_id": subentry.subentry_id},
-    )
+    result = await _reconfigure_form(hass, entry, _only_profile(entry))
     assert _placeholders(result)["destination"] == "up/$(USER.SITE)/$(USER.TAG).jpg"
 
 
@@ -168,24 +514,19 @@ async def test_profile_names_are_unique_across_servers(hass: HomeAssistant) -> N
     second.add_to_hass(hass)
     configure = hass.config_entries.subentries.async_configure
 
-    result = await hass.config_entries.subentries.async_init(
-        (second.entry_id, SUBENTRY_PROFILE), context={"source": "user"}
-    )
-    result = await configure(result["flow_id"], _answers(name=" yard "))
+    result = await _add_form(hass, second)
+    result = await configure(result["flow_id"], _answers(result, name=" yard "))
     assert result["errors"] == {"name": "name_taken"}
     assert _placeholders(result)["error"] == "yard"
-    result = await configure(result["flow_id"], _answers(name="Yard 2"))
+    result = await configure(result["flow_id"], _answers(result, name="Yard 2"))
     assert result["type"] is FlowResultType.CREATE_ENTRY
 
     # Reconfiguring keeps its own name, but cannot take another's.
     (gate,) = (s for s in second.subentries.values() if s.title == "Gate")
-    result = await hass.config_entries.subentries.async_init(
-        (second.entry_id, SUBENTRY_PROFILE),
-        context={"source": "reconfigure", "subentry_id": gate.subentry_id},
-    )
-    result = await configure(result["flow_id"], _answers(name="YARD 2"))
+    result = await _reconfigure_form(hass, second, gate)
+    result = await configure(result["flow_id"], _answers(result, name="YARD 2"))
     assert result["errors"] == {"name": "name_taken"}
-    result = await configure(result["flow_id"], _answers(name="Gate", directory="up"))
+    result = await configure(result["flow_id"], _answers(result, name="Gate", directory="up"))
     assert result["reason"] == "reconfigure_successful"
     assert second.subentries[gate.subentry_id].data["directory"] == "up"
 
@@ -195,14 +536,11 @@ async def test_password_only_override_is_kept(hass: HomeAssistant) -> None:
     await setup_camera(hass)
     entry = server_entry(ftp_answers(_server()), profile_subentry("Gate"))
     entry.add_to_hass(hass)
-    (subentry,) = entry.subentries.values()
+    subentry = _only_profile(entry)
     configure = hass.config_entries.subentries.async_configure
-    for password, directory in (("p2", "a"), ("", "b")):
-        result = await hass.config_entries.subentries.async_init(
-            (entry.entry_id, SUBENTRY_PROFILE),
-            context={"source": "reconfigure", "subentry_id": subentry.subentry_id},
-        )
-        answers = _answers(name="Gate", directory=directory, override_password=password)
+    for password, directory in (("p2", "a"), (EMPTIED, "b")):
+        result = await _reconfigure_form(hass, entry, subentry)
+        answers = _answers(result, name="Gate", directory=directory, override_password=password)
         result = await configure(result["flow_id"], answers)
         assert result["reason"] == "reconfigure_successful"
         data = entry.subentries[subentry.subentry_id].data

@@ -5,6 +5,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+import voluptuous as vol
 from aiohttp import BasicAuth, web
 from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.const import CONF_PASSWORD, CONF_PORT
@@ -31,6 +32,18 @@ HTTP_PASSWORD = "pw"
 
 def _placeholders(result: Any) -> dict[str, str]:  # noqa: ANN401
     return dict(result["description_placeholders"] or {})
+
+
+def _as_shown(result: Any) -> dict[str, Any]:  # noqa: ANN401
+    """The values the frontend puts in a form's fields before the user touches them."""
+    shown: dict[str, Any] = {}
+    for marker in result["data_schema"].schema:
+        suggested = (marker.description or {}).get("suggested_value")
+        if suggested is not None:
+            shown[marker.schema] = suggested
+        elif marker.default is not vol.UNDEFINED:
+            shown[marker.schema] = marker.default()
+    return shown
 
 
 @pytest.fixture(autouse=True)
@@ -138,20 +151,28 @@ async def test_http_server_errors_recover_to_an_entry(
     assert result["errors"] == {"base": "invalid_auth"}
     assert "who are you" in _placeholders(result)["error"]
 
+    # The form comes back with what was typed, the password too.
+    assert _as_shown(result)[CONF_PASSWORD] == "wrong"
+
     result = await hass.config_entries.flow.async_configure(
         flow_id, _http_answers(http_server, http_path="/deny")
     )
     assert result["errors"] == {"base": "permission_denied"}
+    assert _as_shown(result)[CONF_PASSWORD] == HTTP_PASSWORD
 
     result = await hass.config_entries.flow.async_configure(
         flow_id, _http_answers(http_server, http_path="/nowhere")
     )
     assert result["errors"] == {"base": "protocol_error"}
 
-    result = await hass.config_entries.flow.async_configure(flow_id, _http_answers(http_server))
+    # The user only empties the path; the frontend then leaves the field out.
+    answers = _as_shown(result)
+    del answers[CONF_HTTP_PATH]
+    result = await hass.config_entries.flow.async_configure(flow_id, answers)
     await hass.async_block_till_done()
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["data"][CONF_HTTP_PATH] == ""
+    assert result["data"][CONF_PASSWORD] == HTTP_PASSWORD
     assert result["title"] == f"{HTTP_USER}@127.0.0.1"
 
 
@@ -206,6 +227,39 @@ async def test_reconfigure_checks_the_login_and_keeps_the_password(
     assert result["reason"] == "reconfigure_successful"
     assert entry.data[CONF_PASSWORD] == vsftpd_server.password
     assert entry.data["passive"] is False
+    assert entry.state is ConfigEntryState.LOADED
+
+
+async def test_reconfigure_can_empty_the_path_and_never_shows_the_password(
+    hass: HomeAssistant, http_server: int
+) -> None:
+    """Emptied optional fields are emptied (not reset to their old values); the password stays."""
+    entry = server_entry(_http_answers(http_server, http_path=f"/photo/{HTTP_USER}"))
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+    result = await entry.start_reconfigure_flow(hass)
+    shown = _as_shown(result)
+    assert shown[CONF_HTTP_PATH] == f"/photo/{HTTP_USER}"
+    assert not shown.get(CONF_PASSWORD)  # the stored password never reaches the browser
+
+    # Emptied path and user: the default path /photo/ is then refused (404).
+    answers = {**shown}
+    del answers[CONF_HTTP_PATH], answers["username"]
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], answers)
+    assert result["errors"] == {"base": "protocol_error"}
+    assert "username" not in _as_shown(result)
+    assert not _as_shown(result).get(CONF_PASSWORD)
+
+    # Only the path emptied: the default /photo/cam takes the upload.
+    answers = {**_as_shown(result), "username": HTTP_USER}
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], answers)
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.data[CONF_HTTP_PATH] == ""
+    assert entry.data[CONF_PASSWORD] == HTTP_PASSWORD
     assert entry.state is ConfigEntryState.LOADED
 
 

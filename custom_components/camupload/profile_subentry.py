@@ -1,8 +1,7 @@
 """Upload profile subentries of a server: the MOBOTIX "FTP Profiles" dialog, one profile each."""
 
-import contextlib
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Final
 
 import voluptuous as vol
 from homeassistant.config_entries import (
@@ -11,6 +10,7 @@ from homeassistant.config_entries import (
     SubentryFlowResult,
 )
 from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import section
 from homeassistant.helpers import selector
 from homeassistant.util import dt as dt_util
 
@@ -39,6 +39,7 @@ from .const import (
     CONF_SECONDS_BEFORE,
     CONF_STREAMING,
     CONF_TEMPORARY_NAME,
+    DEFAULT_INTERVAL,
     DOMAIN,
     MAX_FRAME_RATE,
     MAX_INTERVAL,
@@ -59,14 +60,64 @@ from .upload_settings import PROFILE_DEFAULTS, ProfileSettings
 from .uploader.imaging import MAX_QUALITY, MIN_QUALITY
 from .uploader.templates import NamingContext
 
+MAX_IMAGE_SIDE: Final = 10000  # pixels, for width and height
+
 _TEXT = selector.TextSelector()
 _SWITCH = selector.BooleanSelector()
+_PASSWORD = selector.TextSelector(
+    selector.TextSelectorConfig(type=selector.TextSelectorType.PASSWORD)
+)
+
+# The form's collapsible sections; the subentry's data stays flat (see flatten_sections).
+SECTION_IMAGE: Final = "image"
+SECTION_CLIP: Final = "clip"
+SECTION_TRANSFER: Final = "transfer"
+SECTION_OVERRIDES: Final = "overrides"
+SECTION_SCHEDULE: Final = "scheduling"
+PROFILE_SECTIONS: Final[Mapping[str, tuple[str, ...]]] = {
+    SECTION_IMAGE: (CONF_IMAGE_WIDTH, CONF_IMAGE_HEIGHT, CONF_IMAGE_QUALITY, CONF_OVERLAY),
+    SECTION_CLIP: (CONF_FRAME_RATE, CONF_SECONDS_BEFORE, CONF_SECONDS_AFTER),
+    SECTION_TRANSFER: (
+        CONF_TEMPORARY_NAME,
+        CONF_DELETE_BEFORE_RENAME,
+        CONF_EVENT_DIRECTORY,
+        CONF_STREAMING,
+    ),
+    SECTION_OVERRIDES: (
+        CONF_OVERRIDE_HOST,
+        CONF_OVERRIDE_PORT,
+        CONF_OVERRIDE_USERNAME,
+        CONF_OVERRIDE_PASSWORD,
+        CONF_OVERRIDE_MODE,
+    ),
+    SECTION_SCHEDULE: (CONF_SCHEDULE, CONF_INTERVAL),
+}
+
+# Fields the form may leave empty, and what an empty one stores.
+EMPTY_VALUES: Final[Mapping[str, Any]] = {
+    CONF_DIRECTORY: "",  # the server's root
+    CONF_IMAGE_WIDTH: 0,  # the camera's size
+    CONF_IMAGE_HEIGHT: 0,
+    CONF_OVERRIDE_HOST: "",  # overrides: the server's own
+    CONF_OVERRIDE_PORT: 0,
+    CONF_OVERRIDE_USERNAME: "",
+    CONF_OVERRIDE_PASSWORD: "",
+    CONF_INTERVAL: DEFAULT_INTERVAL,  # only "Every N seconds" uses it
+}
+
+# Shown in the form's descriptions: "Current destination" when it renders, else a hint.
+PREVIEW_SHOWN: Final = "shown"
+PREVIEW_UNAVAILABLE: Final = "unavailable"
 
 
-def _number(low: float, high: float, step: float = 1, unit: str = "") -> vol.All:
-    config = selector.NumberSelectorConfig(
-        min=low, max=high, step=step, mode=selector.NumberSelectorMode.BOX
-    )
+def _number(
+    low: float,
+    high: float,
+    step: float = 1,
+    unit: str = "",
+    mode: selector.NumberSelectorMode = selector.NumberSelectorMode.BOX,
+) -> vol.All:
+    config = selector.NumberSelectorConfig(min=low, max=high, step=step, mode=mode)
     if unit:
         config["unit_of_measurement"] = unit
     return vol.All(selector.NumberSelector(config), vol.Coerce(float))
@@ -78,47 +129,102 @@ def _choice(key: str, options: list[str]) -> selector.SelectSelector:
     )
 
 
-def profile_schema(current: Mapping[str, Any]) -> vol.Schema:
-    """The profile form, filled with current values (override password never shown)."""
+def _has_overrides(values: Mapping[str, Any]) -> bool:
+    return any(
+        values.get(key) != PROFILE_DEFAULTS[key] for key in PROFILE_SECTIONS[SECTION_OVERRIDES]
+    )
+
+
+def profile_schema(current: Mapping[str, Any], *, password: str = "") -> vol.Schema:
+    """The profile form in sections, filled with current (flat) values.
+
+    The stored override password is never sent to the browser; `password` is what the user
+    typed into this form, shown again after an error.
+    """
     values = {**PROFILE_DEFAULTS, **current}
 
     def req(key: str) -> vol.Required:
-        return vol.Required(key, default=values.get(key))
+        return vol.Required(key, default=values[key])
 
     def opt(key: str) -> vol.Optional:
-        return vol.Optional(key, default=values.get(key, ""))
+        # No default: a field the user empties is left out, and EMPTY_VALUES says what it means.
+        shown = values.get(key)
+        return vol.Optional(key, description={"suggested_value": shown} if shown else None)
 
+    def part(fields: dict[vol.Marker, Any], *, collapsed: bool) -> section:
+        return section(vol.Schema(fields), {"collapsed": collapsed})
+
+    image_type = FileType(values[CONF_FILE_TYPE]) is FileType.IMAGE
+    transfer_default = all(
+        values[key] == PROFILE_DEFAULTS[key] for key in PROFILE_SECTIONS[SECTION_TRANSFER]
+    )
     return vol.Schema(
         {
             vol.Required(CONF_PROFILE_NAME, default=values.get(CONF_PROFILE_NAME, "")): _TEXT,
             vol.Required(
                 CONF_CAMERA, default=values.get(CONF_CAMERA) or vol.UNDEFINED
             ): selector.EntitySelector(selector.EntitySelectorConfig(domain="camera")),
-            req(CONF_DIRECTORY): _TEXT,
+            opt(CONF_DIRECTORY): _TEXT,
             req(CONF_FILE_NAME): _TEXT,
             req(CONF_FILE_TYPE): _choice(CONF_FILE_TYPE, [t.value for t in FileType]),
-            req(CONF_IMAGE_WIDTH): _number(0, 10000, unit="px"),
-            req(CONF_IMAGE_HEIGHT): _number(0, 10000, unit="px"),
-            req(CONF_IMAGE_QUALITY): _number(MIN_QUALITY, MAX_QUALITY),
-            req(CONF_OVERLAY): _SWITCH,
-            req(CONF_FRAME_RATE): _number(0.1, MAX_FRAME_RATE, 0.1, "fps"),
-            req(CONF_SECONDS_BEFORE): _number(0, MAX_SECONDS_AROUND_EVENT, 0.5, "s"),
-            req(CONF_SECONDS_AFTER): _number(0, MAX_SECONDS_AROUND_EVENT, 0.5, "s"),
-            req(CONF_TEMPORARY_NAME): _SWITCH,
-            req(CONF_DELETE_BEFORE_RENAME): _SWITCH,
-            req(CONF_EVENT_DIRECTORY): _SWITCH,
-            opt(CONF_OVERRIDE_HOST): _TEXT,
-            req(CONF_OVERRIDE_PORT): _number(0, 65535),
-            opt(CONF_OVERRIDE_USERNAME): _TEXT,
-            vol.Optional(CONF_OVERRIDE_PASSWORD, default=""): selector.TextSelector(
-                selector.TextSelectorConfig(type=selector.TextSelectorType.PASSWORD)
+            vol.Required(SECTION_IMAGE): part(
+                {
+                    opt(CONF_IMAGE_WIDTH): _number(0, MAX_IMAGE_SIDE, unit="px"),
+                    opt(CONF_IMAGE_HEIGHT): _number(0, MAX_IMAGE_SIDE, unit="px"),
+                    req(CONF_IMAGE_QUALITY): _number(
+                        MIN_QUALITY, MAX_QUALITY, mode=selector.NumberSelectorMode.SLIDER
+                    ),
+                    req(CONF_OVERLAY): _SWITCH,
+                },
+                collapsed=False,
             ),
-            req(CONF_OVERRIDE_MODE): _choice(CONF_OVERRIDE_MODE, [m.value for m in TransferMode]),
-            req(CONF_SCHEDULE): _choice(CONF_SCHEDULE, [s.value for s in Schedule]),
-            req(CONF_INTERVAL): _number(MIN_INTERVAL, MAX_INTERVAL, unit="s"),
-            req(CONF_STREAMING): _SWITCH,
+            vol.Required(SECTION_CLIP): part(
+                {
+                    req(CONF_FRAME_RATE): _number(0.1, MAX_FRAME_RATE, 0.1, "fps"),
+                    req(CONF_SECONDS_BEFORE): _number(0, MAX_SECONDS_AROUND_EVENT, 0.5, "s"),
+                    req(CONF_SECONDS_AFTER): _number(0, MAX_SECONDS_AROUND_EVENT, 0.5, "s"),
+                },
+                collapsed=image_type,
+            ),
+            vol.Required(SECTION_TRANSFER): part(
+                {req(key): _SWITCH for key in PROFILE_SECTIONS[SECTION_TRANSFER]},
+                collapsed=transfer_default,
+            ),
+            vol.Required(SECTION_OVERRIDES): part(
+                {
+                    opt(CONF_OVERRIDE_HOST): _TEXT,
+                    opt(CONF_OVERRIDE_PORT): _number(1, 65535),
+                    opt(CONF_OVERRIDE_USERNAME): _TEXT,
+                    vol.Optional(
+                        CONF_OVERRIDE_PASSWORD,
+                        description={"suggested_value": password} if password else None,
+                    ): _PASSWORD,
+                    req(CONF_OVERRIDE_MODE): _choice(
+                        CONF_OVERRIDE_MODE, [m.value for m in TransferMode]
+                    ),
+                },
+                collapsed=not _has_overrides(values),
+            ),
+            vol.Required(SECTION_SCHEDULE): part(
+                {
+                    req(CONF_SCHEDULE): _choice(CONF_SCHEDULE, [s.value for s in Schedule]),
+                    opt(CONF_INTERVAL): _number(MIN_INTERVAL, MAX_INTERVAL, unit="s"),
+                },
+                collapsed=False,
+            ),
         }
     )
+
+
+def flatten_sections(user_input: Mapping[str, Any]) -> dict[str, Any]:
+    """The flat subentry data of a submitted form; an emptied field takes its EMPTY_VALUES."""
+    flat: dict[str, Any] = {**PROFILE_DEFAULTS, **EMPTY_VALUES}
+    for key, value in user_input.items():
+        if key in PROFILE_SECTIONS:
+            flat.update(value)
+        else:
+            flat[key] = value
+    return flat
 
 
 def preview_destination(hass: HomeAssistant, settings: ProfileSettings, event: int = 0) -> str:
@@ -179,10 +285,18 @@ class ProfileSubentryFlow(ConfigSubentryFlow):
         self, step_id: str, user_input: dict[str, Any] | None, current: Mapping[str, Any]
     ) -> SubentryFlowResult:
         errors: dict[str, str] = {}
-        placeholders = {"destination": "", "variable": "", "error": ""}
+        placeholders = {
+            "variable": "",
+            "error": "",
+            "quality_min": str(MIN_QUALITY),
+            "quality_max": str(MAX_QUALITY),
+            "interval_default": str(DEFAULT_INTERVAL),
+        }
         shown: Mapping[str, Any] = current
+        typed_password = ""
         if user_input is not None:
-            data = {**PROFILE_DEFAULTS, **user_input}
+            data = flatten_sections(user_input)
+            typed_password = str(data[CONF_OVERRIDE_PASSWORD])
             name = str(data.pop(CONF_PROFILE_NAME)).strip()
             cleared_user = bool(current.get(CONF_OVERRIDE_USERNAME)) and not data.get(
                 CONF_OVERRIDE_USERNAME
@@ -200,15 +314,22 @@ class ProfileSubentryFlow(ConfigSubentryFlow):
                 return self.async_update_and_abort(
                     self._get_entry(), self._get_reconfigure_subentry(), title=name, data=data
                 )
-        settings = ProfileSettings.from_data(shown.get(CONF_PROFILE_NAME, ""), shown)
-        with contextlib.suppress(NameTemplateError):  # the error itself is shown instead
-            placeholders["destination"] = preview_destination(self.hass, settings)
+        placeholders.update(self._preview(shown))
         return self.async_show_form(
             step_id=step_id,
-            data_schema=profile_schema(shown),
+            data_schema=profile_schema(shown, password=typed_password),
             errors=errors,
             description_placeholders=placeholders,
         )
+
+    def _preview(self, values: Mapping[str, Any]) -> dict[str, str]:
+        """The placeholders of the "Current destination" line, from what the form holds."""
+        settings = ProfileSettings.from_data(str(values.get(CONF_PROFILE_NAME, "")), values)
+        try:
+            destination = preview_destination(self.hass, settings)
+        except NameTemplateError:  # the form's error names what is wrong
+            return {"preview": PREVIEW_UNAVAILABLE, "destination": ""}
+        return {"preview": PREVIEW_SHOWN, "destination": destination}
 
     def _check(
         self, name: str, data: Mapping[str, Any], placeholders: dict[str, str]
@@ -226,9 +347,7 @@ class ProfileSubentryFlow(ConfigSubentryFlow):
                 placeholders["error"] = err.detail
                 return {key: err.key}
         try:
-            placeholders["destination"] = preview_destination(
-                self.hass, ProfileSettings.from_data(name, data)
-            )
+            preview_destination(self.hass, ProfileSettings.from_data(name, data))
         except NameTemplateError as err:
             placeholders["error"] = err.detail
             return {CONF_FILE_NAME: err.key}

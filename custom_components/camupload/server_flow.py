@@ -45,9 +45,17 @@ PASSWORD_SELECTOR = selector.TextSelector(
 )
 
 
-def server_schema(current: Mapping[str, Any]) -> vol.Schema:
-    """The server form, filled with current values (the password is never shown)."""
-    port = current.get(CONF_PORT)
+def _suggested(value: object) -> dict[str, object] | None:
+    """Show a value without making it a default: a field the user empties stays empty."""
+    return {"suggested_value": value} if value else None
+
+
+def server_schema(current: Mapping[str, Any], *, password: str = "") -> vol.Schema:
+    """The server form, filled with current values.
+
+    The stored password is never sent to the browser; `password` is what the user typed into
+    this form, shown again after an error.
+    """
     return vol.Schema(
         {
             vol.Required(
@@ -58,13 +66,11 @@ def server_schema(current: Mapping[str, Any]) -> vol.Schema:
                 )
             ),
             vol.Required(CONF_HOST, default=current.get(CONF_HOST, "")): selector.TextSelector(),
+            vol.Optional(CONF_PORT, description=_suggested(current.get(CONF_PORT))): PORT_SELECTOR,
             vol.Optional(
-                CONF_PORT, description={"suggested_value": port} if port else None
-            ): PORT_SELECTOR,
-            vol.Optional(
-                CONF_USERNAME, default=current.get(CONF_USERNAME, "")
+                CONF_USERNAME, description=_suggested(current.get(CONF_USERNAME))
             ): selector.TextSelector(),
-            vol.Optional(CONF_PASSWORD, default=""): PASSWORD_SELECTOR,
+            vol.Optional(CONF_PASSWORD, description=_suggested(password)): PASSWORD_SELECTOR,
             vol.Required(
                 CONF_PASSIVE, default=current.get(CONF_PASSIVE, True)
             ): selector.BooleanSelector(),
@@ -72,7 +78,7 @@ def server_schema(current: Mapping[str, Any]) -> vol.Schema:
                 CONF_VERIFY_TLS, default=current.get(CONF_VERIFY_TLS, True)
             ): selector.BooleanSelector(),
             vol.Optional(
-                CONF_HTTP_PATH, default=current.get(CONF_HTTP_PATH, "")
+                CONF_HTTP_PATH, description=_suggested(current.get(CONF_HTTP_PATH))
             ): selector.TextSelector(),
         }
     )
@@ -92,6 +98,11 @@ def server_data(user_input: Mapping[str, Any], *, old_password: str = "") -> dic
         CONF_VERIFY_TLS: user_input.get(CONF_VERIFY_TLS, True),
         CONF_HTTP_PATH: user_input.get(CONF_HTTP_PATH, "").strip(),
     }
+
+
+def typed_password(user_input: Mapping[str, Any] | None) -> str:
+    """The password typed into a submitted form, empty before the first submit."""
+    return str((user_input or {}).get(CONF_PASSWORD) or "")
 
 
 def server_unique_id(data: Mapping[str, Any]) -> str:
@@ -159,7 +170,7 @@ class ServerFlow(ConfigFlow):
                 return self.async_create_entry(title=server_title(data), data=data)
         return self.async_show_form(
             step_id=EntryKind.SERVER,
-            data_schema=server_schema(current),
+            data_schema=server_schema(current, password=typed_password(user_input)),
             errors=errors,
             description_placeholders=placeholders,
         )
@@ -188,7 +199,7 @@ class ServerFlow(ConfigFlow):
                 )
         return self.async_show_form(
             step_id="reconfigure",
-            data_schema=server_schema(current),
+            data_schema=server_schema(current, password=typed_password(user_input)),
             errors=errors,
             description_placeholders=placeholders,
         )
