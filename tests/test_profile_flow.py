@@ -1,7 +1,5 @@
 """Profile subentries: a sectioned form, every error recovers, the form previews the destination."""
 
-import json
-import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -22,6 +20,7 @@ from custom_components.camupload.const import (
     SUBENTRY_PROFILE,
 )
 from custom_components.camupload.upload_settings import PROFILE_DEFAULTS, ProfileSettings
+from tests.frontend_text import render_message
 from tests.profile_setup import (
     TEST_CAMERA,
     ftp_answers,
@@ -33,15 +32,6 @@ from tests.uploader.servers import FtpServer
 
 pytestmark = pytest.mark.enable_socket
 
-ICU = Path(__file__).parent / "icu"
-# Run by node with the ICU MessageFormat library the frontend uses (installed by scripts/setup).
-FORMAT_MESSAGE = """
-import { IntlMessageFormat } from "intl-messageformat";
-let input = "";
-for await (const chunk of process.stdin) input += chunk;
-const { message, values } = JSON.parse(input);
-process.stdout.write(new IntlMessageFormat(message, "en").format(values));
-"""
 EMPTIED = None  # in _answers: the user empties the field, so the frontend leaves it out
 
 
@@ -142,20 +132,6 @@ def _only_profile(entry: MockConfigEntry) -> ConfigSubentry:
     ]
     (subentry,) = profiles
     return subentry
-
-
-def _render(message: str, values: Mapping[str, str]) -> str:
-    """Format a translation as the frontend does, with its ICU MessageFormat library."""
-    result = subprocess.run(
-        ["node", "--input-type=module", "-e", FORMAT_MESSAGE],
-        input=json.dumps({"message": message, "values": dict(values)}),
-        capture_output=True,
-        text=True,
-        cwd=ICU,
-        check=True,
-        timeout=60,
-    )
-    return result.stdout
 
 
 async def test_profile_errors_recover_and_preview(hass: HomeAssistant) -> None:
@@ -449,13 +425,13 @@ async def test_destination_line_after_an_error(hass: HomeAssistant) -> None:
     )
     assert result["errors"] == {"name": "name_required"}
     assert _placeholders(result)["destination"].startswith("typed/Yard/")
-    line = _render(description, _placeholders(result))
+    line = render_message(description, _placeholders(result))
     assert line.startswith("Current destination: `typed/Yard/")
 
     # The directory itself cannot be rendered: the line says so instead of showing ``.
     result = await configure(result["flow_id"], _answers(result, directory="up/$(TMS.YEAR"))
     assert result["errors"] == {"directory": "invalid_variable"}
-    line = _render(description, _placeholders(result))
+    line = render_message(description, _placeholders(result))
     assert line == "Current destination: cannot be shown until the errors are fixed."
 
     result = await configure(result["flow_id"], _answers(result, directory="up/$(TMS.YEAR)"))

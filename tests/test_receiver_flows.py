@@ -1,131 +1,248 @@
 """The receiver's config, options and camera subentry flows, each error recovering."""
 
+import asyncio
 import socket
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
 
 import pytest
+import voluptuous as vol
+import voluptuous_serialize
 from aiohttp import BasicAuth
+from homeassistant.components import network
 from homeassistant.config_entries import SOURCE_RECONFIGURE, SOURCE_USER, ConfigEntryState
 from homeassistant.const import CONF_PASSWORD, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.translation import async_get_translations
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.camupload.camera_subentry import derive_username
+from custom_components.camupload.camera_subentry import connection_details, derive_username
 from custom_components.camupload.const import (
+    CONF_ARCHIVE_DAYS,
     CONF_FTP_PORT,
+    CONF_HTTP_ON_HA,
     CONF_HTTP_PORT,
     CONF_LISTEN_ADDRESS,
+    CONF_MAX_UPLOAD_MB,
     CONF_PASSIVE_PORTS,
     CONF_PUBLIC_ADDRESS,
+    DEFAULT_LISTEN_ADDRESS,
     DOMAIN,
     RECEIVER_DEFAULTS,
+    SUBENTRY_CAMERA,
 )
-from custom_components.camupload.receiver_options import parse_port_range
+from custom_components.camupload.receiver_options import (
+    ADVANCED_OPTIONS,
+    SECTION_ADVANCED,
+    parse_port_range,
+)
 from tests.conftest import free_port
+from tests.frontend_text import render_message
 from tests.receiver.sample_jpegs import make_jpeg
-from tests.receiver_setup import PASSWORD, USERNAME, receiver_entry
+from tests.receiver_setup import PASSWORD, USERNAME, next_image, receiver_entry
 
 pytestmark = [pytest.mark.enable_socket, pytest.mark.usefixtures("socket_enabled")]
 
+# Characters a code line shows in the camera dialog before it is cut off (22_camera_credentials).
+DIALOG_CODE_WIDTH = 70
 
-def _answers(**changes: object) -> dict[str, object]:
-    return {**RECEIVER_DEFAULTS, CONF_LISTEN_ADDRESS: "127.0.0.1", **changes}
+
+def _answers(**changes: object) -> dict[str, Any]:
+    """The receiver form as the frontend submits it: advanced options in their section."""
+    flat = {**RECEIVER_DEFAULTS, CONF_LISTEN_ADDRESS: "127.0.0.1", **changes}
+    return {
+        **{key: value for key, value in flat.items() if key not in ADVANCED_OPTIONS},
+        SECTION_ADVANCED: {key: flat[key] for key in ADVANCED_OPTIONS},
+    }
 
 
-async def test_receiver_form_errors_recover(hass: HomeAssistant) -> None:
-    """Each bad value is named on the form; fixing it creates the entry."""
+def _serialized(result: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """The form as the frontend receives it, by field name."""
+    schema = result["data_schema"]
+    assert isinstance(schema, vol.Schema)
+    fields = voluptuous_serialize.convert(schema, custom_serializer=cv.custom_serializer)
+    assert isinstance(fields, list)
+    return {field["name"]: field for field in fields}
+
+
+async def _error_texts(
+    hass: HomeAssistant, category: str, result: Mapping[str, Any]
+) -> dict[str, str]:
+    """Each form error of a result as the frontend shows it, placeholders filled in."""
+    texts = await async_get_translations(hass, "en", category, [DOMAIN])
+    return {
+        field: render_message(
+            texts[f"component.{DOMAIN}.{category}.error.{code}"],
+            result["description_placeholders"] or {},
+        )
+        for field, code in result["errors"].items()
+    }
+
+
+async def _start_receiver_flow(hass: HomeAssistant) -> dict[str, Any]:
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"next_step_id": "receiver"}
     )
-    flow_id = result["flow_id"]
+    return dict(result)
+
+
+async def test_receiver_form_has_a_collapsed_advanced_section(hass: HomeAssistant) -> None:
+    """Three fields at the top; the rest waits in "Advanced", every label translated."""
+    result = await _start_receiver_flow(hass)
+    form = _serialized(result)
+    assert set(form) == {"ftp_port", "http_on_home_assistant", "archive", SECTION_ADVANCED}
+    advanced = form[SECTION_ADVANCED]
+    assert advanced["type"] == "expandable"
+    assert advanced["expanded"] is False
+    inner = {field["name"] for field in advanced["schema"]}
+    assert inner == set(ADVANCED_OPTIONS)
+
+    texts = await async_get_translations(hass, "en", "config", [DOMAIN])
+    step = f"component.{DOMAIN}.config.step.receiver"
+    for name in set(form) - {SECTION_ADVANCED}:
+        assert texts.get(f"{step}.data.{name}"), name
+        assert texts.get(f"{step}.data_description.{name}"), name
+    assert texts.get(f"{step}.sections.{SECTION_ADVANCED}.name")
+    for name in inner:
+        assert texts.get(f"{step}.sections.{SECTION_ADVANCED}.data.{name}"), name
+        assert texts.get(f"{step}.sections.{SECTION_ADVANCED}.data_description.{name}"), name
+
+
+async def test_receiver_form_errors_recover(hass: HomeAssistant) -> None:
+    """Each bad value is named, a busy port by its number; fixing it creates the entry."""
+    flow_id = (await _start_receiver_flow(hass))["flow_id"]
+    configure = hass.config_entries.flow.async_configure
+    port = free_port()
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         busy = taken.getsockname()[1]
-        result = await hass.config_entries.flow.async_configure(
+        result = await configure(
             flow_id,
-            _answers(
-                **{
-                    CONF_FTP_PORT: busy,
-                    CONF_PASSIVE_PORTS: "60000-50000",
-                    CONF_PUBLIC_ADDRESS: "camera.lan",
-                }
-            ),
+            _answers(**{CONF_FTP_PORT: busy, CONF_PUBLIC_ADDRESS: "camera.lan"}),
         )
         assert result["type"] is FlowResultType.FORM
+        # A section's error shows above the section: its field is named in the message.
         assert result["errors"] == {
-            CONF_FTP_PORT: "port_in_use",
-            CONF_PASSIVE_PORTS: "invalid_port_range",
-            CONF_PUBLIC_ADDRESS: "invalid_address",
+            CONF_FTP_PORT: "ftp_port_in_use",
+            SECTION_ADVANCED: "invalid_public_address",
         }
+        assert _serialized(result)[SECTION_ADVANCED]["expanded"] is True
+        shown = await _error_texts(hass, "config", result)
+        assert str(busy) in shown[CONF_FTP_PORT]
 
-    port = free_port()
-    result = await hass.config_entries.flow.async_configure(
-        flow_id, _answers(**{CONF_FTP_PORT: port, CONF_HTTP_PORT: port})
+        result = await configure(flow_id, _answers(**{CONF_FTP_PORT: port, CONF_HTTP_PORT: busy}))
+        assert result["errors"] == {SECTION_ADVANCED: "http_port_in_use"}
+        assert str(busy) in (await _error_texts(hass, "config", result))[SECTION_ADVANCED]
+
+        # A passive range whose every port is taken could never carry a transfer.
+        result = await configure(
+            flow_id, _answers(**{CONF_FTP_PORT: port, CONF_PASSIVE_PORTS: f"{busy}-{busy}"})
+        )
+        assert result["errors"] == {SECTION_ADVANCED: "passive_ports_in_use"}
+        assert f"{busy}-{busy}" in (await _error_texts(hass, "config", result))[SECTION_ADVANCED]
+
+    result = await configure(
+        flow_id, _answers(**{CONF_FTP_PORT: port, CONF_PASSIVE_PORTS: "60000-50000"})
     )
-    assert result["errors"] == {CONF_HTTP_PORT: "same_port"}
-    result = await hass.config_entries.flow.async_configure(
-        flow_id, _answers(**{CONF_LISTEN_ADDRESS: "everywhere"})
-    )
-    assert result["errors"] == {CONF_LISTEN_ADDRESS: "invalid_address"}
+    assert result["errors"] == {SECTION_ADVANCED: "invalid_port_range"}
+    result = await configure(flow_id, _answers(**{CONF_FTP_PORT: port, CONF_HTTP_PORT: port}))
+    assert result["errors"] == {SECTION_ADVANCED: "same_port"}
+    result = await configure(flow_id, _answers(**{CONF_LISTEN_ADDRESS: "everywhere"}))
+    assert result["errors"] == {SECTION_ADVANCED: "invalid_listen_address"}
     # 192.0.2.1 is TEST-NET-1, an address no machine here has: binding to it fails.
-    result = await hass.config_entries.flow.async_configure(
+    result = await configure(
         flow_id, _answers(**{CONF_LISTEN_ADDRESS: "192.0.2.1", CONF_FTP_PORT: port})
     )
-    assert result["errors"] == {CONF_LISTEN_ADDRESS: "address_not_available"}
-    result = await hass.config_entries.flow.async_configure(
+    assert result["errors"] == {SECTION_ADVANCED: "address_not_available"}
+    assert "192.0.2.1" in (await _error_texts(hass, "config", result))[SECTION_ADVANCED]
+    result = await configure(
         flow_id, _answers(**{CONF_FTP_PORT: port, CONF_PUBLIC_ADDRESS: "fe80::1"})
     )
-    assert result["errors"] == {CONF_PUBLIC_ADDRESS: "invalid_address"}
+    assert result["errors"] == {SECTION_ADVANCED: "invalid_public_address"}
 
-    result = await hass.config_entries.flow.async_configure(
+    result = await configure(
         flow_id,
         _answers(**{CONF_FTP_PORT: port, CONF_PASSIVE_PORTS: " 50000-50010 "}),
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
+    # Stored flat, as before the form had a section.
+    assert set(result["options"]) == set(RECEIVER_DEFAULTS)
     assert result["options"][CONF_PASSIVE_PORTS] == "50000-50010"
+    assert result["options"][CONF_LISTEN_ADDRESS] == "127.0.0.1"
     await hass.async_block_till_done()
     assert result["result"].state is ConfigEntryState.LOADED
 
 
-async def test_options_flow_rechecks_and_reloads(hass: HomeAssistant) -> None:
-    """The receiver's own port counts as free; another taken port is refused; saving reloads."""
+async def test_options_flow_fills_the_section_rechecks_and_reloads(hass: HomeAssistant) -> None:
+    """The section shows the stored flat options; a taken port is refused; saving reloads."""
     port = free_port()
-    entry = receiver_entry(port)
+    entry = receiver_entry(
+        port, **{CONF_PASSIVE_PORTS: "50000-50010", CONF_PUBLIC_ADDRESS: "192.0.2.7"}
+    )
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
 
     result = await hass.config_entries.options.async_init(entry.entry_id)
     assert result["type"] is FlowResultType.FORM
+    form = _serialized(result)
+    assert form[SECTION_ADVANCED]["expanded"] is False
+    inner = {field["name"]: field for field in form[SECTION_ADVANCED]["schema"]}
+    assert inner[CONF_PASSIVE_PORTS]["description"] == {"suggested_value": "50000-50010"}
+    assert inner[CONF_PUBLIC_ADDRESS]["description"] == {"suggested_value": "192.0.2.7"}
+    assert inner[CONF_LISTEN_ADDRESS]["default"] == "127.0.0.1"
+    assert form[CONF_FTP_PORT]["default"] == port
+
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
+        busy = taken.getsockname()[1]
+        # The receiver's own FTP port counts as free; another program's port does not.
         result = await hass.config_entries.options.async_configure(
-            result["flow_id"],
-            _answers(**{CONF_FTP_PORT: port, CONF_HTTP_PORT: taken.getsockname()[1]}),
+            result["flow_id"], _answers(**{CONF_FTP_PORT: port, CONF_HTTP_PORT: busy})
         )
-    assert result["errors"] == {CONF_HTTP_PORT: "port_in_use"}
+    assert result["errors"] == {SECTION_ADVANCED: "http_port_in_use"}
+    assert str(busy) in (await _error_texts(hass, "options", result))[SECTION_ADVANCED]
 
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"], _answers(**{CONF_FTP_PORT: port, "max_upload_mb": 2})
+        result["flow_id"],
+        _answers(**{CONF_FTP_PORT: port, CONF_MAX_UPLOAD_MB: 2, CONF_ARCHIVE_DAYS: 3}),
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
+    assert set(entry.options) == set(RECEIVER_DEFAULTS)
+    assert entry.options[CONF_ARCHIVE_DAYS] == 3
     assert entry.state is ConfigEntryState.LOADED
     assert entry.runtime_data.hub.receiver.config.max_upload_size == 2 * 1024 * 1024
 
 
-async def test_add_camera_shows_its_login(hass: HomeAssistant) -> None:
-    """Adding a camera asks for a name, allocates a login and shows what to type in."""
-    entry = receiver_entry(free_port())
+async def _add_camera(hass: HomeAssistant, entry: MockConfigEntry, name: str) -> dict[str, Any]:
+    result = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, SUBENTRY_CAMERA), context={"source": SOURCE_USER}
+    )
+    result = await hass.config_entries.subentries.async_configure(result["flow_id"], {"name": name})
+    return dict(result)
+
+
+async def test_add_camera_creates_it_on_the_name(hass: HomeAssistant, tmp_path: Path) -> None:
+    """Submitting the name adds the camera; the "created" dialog then shows its login once.
+
+    Nothing is left to submit, so closing that dialog cannot lose the camera, and the curl
+    line it shows uploads as it stands.
+    """
+    entry = receiver_entry(free_port(), **{CONF_HTTP_PORT: free_port()})
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
 
     result = await hass.config_entries.subentries.async_init(
-        (entry.entry_id, "camera"), context={"source": SOURCE_USER}
+        (entry.entry_id, SUBENTRY_CAMERA), context={"source": SOURCE_USER}
     )
     result = await hass.config_entries.subentries.async_configure(
         result["flow_id"], {"name": "   "}
@@ -134,23 +251,104 @@ async def test_add_camera_shows_its_login(hass: HomeAssistant) -> None:
     result = await hass.config_entries.subentries.async_configure(
         result["flow_id"], {"name": "Front Door"}
     )
-    assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "credentials"
+    assert result["type"] is FlowResultType.CREATE_ENTRY
     shown = result["description_placeholders"]
     assert shown is not None
     assert shown["username"] == "front_door_2"  # "front_door" is taken
     assert len(shown["password"]) >= 12
-    assert shown["photo_url"].endswith("/photo/front_door_2")
-    assert shown["mjpeg_url"].endswith("/upload/front_door_2")
-    assert f"front_door_2:{shown['password']}@" in shown["curl"]
-
-    result = await hass.config_entries.subentries.async_configure(result["flow_id"], {})
-    assert result["type"] is FlowResultType.CREATE_ENTRY
-    await hass.async_block_till_done()
     created = [s for s in entry.subentries.values() if s.title == "Front Door"]
     assert created[0].data == {CONF_USERNAME: "front_door_2", CONF_PASSWORD: shown["password"]}
-    # The new camera is live after the reload.
+
+    # The "created" dialog's text, rendered as the frontend does.
+    texts = await async_get_translations(hass, "en", "config_subentries", [DOMAIN])
+    text = render_message(
+        texts[f"component.{DOMAIN}.config_subentries.{SUBENTRY_CAMERA}.create_entry.default"],
+        shown,
+    )
+    assert "Front Door" in text
+    assert shown["password"] in text
+    assert shown["curl"] in text
+    assert all(len(line) <= DIALOG_CODE_WIDTH for line in shown["curl"].splitlines())
+
+    await hass.async_block_till_done()
     assert hass.states.get("camera.front_door_2") is not None
+    (tmp_path / "image.jpg").write_bytes(make_jpeg(3))
+    received = next_image(hass)
+    curl = await asyncio.create_subprocess_exec(
+        "bash", "-c", shown["curl"], cwd=tmp_path, stdout=asyncio.subprocess.DEVNULL
+    )
+    assert await curl.wait() == 0
+    event = await asyncio.wait_for(received, 10)
+    assert event.data["entity_id"] == "camera.front_door_2"
+
+
+async def test_ftp_only_receiver_shows_a_working_ftp_curl(
+    hass: HomeAssistant, tmp_path: Path
+) -> None:
+    """Without HTTP uploads the dialog's curl line uploads by FTP."""
+    entry = receiver_entry(free_port(), **{CONF_HTTP_ON_HA: False})
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+    result = await _add_camera(hass, entry, "Garage")
+    shown = result["description_placeholders"]
+    assert shown["photo_url"] == shown["mjpeg_url"] == "-"
+    assert f"ftp://127.0.0.1:{entry.options[CONF_FTP_PORT]}/" in shown["curl"]
+    await hass.async_block_till_done()
+    (tmp_path / "image.jpg").write_bytes(make_jpeg(4))
+    received = next_image(hass)
+    curl = await asyncio.create_subprocess_exec(
+        "bash", "-c", shown["curl"], cwd=tmp_path, stdout=asyncio.subprocess.DEVNULL
+    )
+    assert await curl.wait() == 0
+    event = await asyncio.wait_for(received, 10)
+    assert event.data["entity_id"] == "camera.garage"
+
+
+@pytest.mark.parametrize(
+    ("options", "internal_url", "expected"),
+    [
+        # The address announced to cameras wins.
+        ({CONF_PUBLIC_ADDRESS: "192.0.2.7"}, "http://192.0.2.9:8123", "192.0.2.7"),
+        # A single listen address is the only one the FTP server answers on.
+        ({CONF_LISTEN_ADDRESS: "192.0.2.8"}, "http://192.0.2.9:8123", "192.0.2.8"),
+        # Listening everywhere: the IP address of Home Assistant's internal URL.
+        ({CONF_LISTEN_ADDRESS: DEFAULT_LISTEN_ADDRESS}, "http://192.0.2.9:8123", "192.0.2.9"),
+        # A name there may not resolve on a camera: the network's own address instead.
+        ({CONF_LISTEN_ADDRESS: DEFAULT_LISTEN_ADDRESS}, "http://homeassistant.local:8123", None),
+    ],
+)
+async def test_one_host_for_ftp_and_http(
+    hass: HomeAssistant,
+    options: dict[str, str],
+    internal_url: str,
+    expected: str | None,
+) -> None:
+    """The camera page names one host for FTP, HTTP, MJPEG and curl (22_camera_credentials)."""
+    await hass.config.async_update(internal_url=internal_url)
+    entry = receiver_entry(free_port())
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+    # The flow shows the running receiver's options; these vary them without binding ports.
+    shown = await connection_details(hass, {**entry.options, **options}, "porch", "pw")
+    host = expected or await network.async_get_source_ip(hass)
+    assert shown["host"] == host
+    api = hass.config.api
+    assert api is not None
+    base = f"http://{host}:{api.port}"
+    assert shown["photo_url"] == f"{base}/photo/porch"
+    assert shown["mjpeg_url"] == f"{base}/upload/porch"
+    assert shown["curl"].splitlines()[-1].strip() == shown["photo_url"]
+
+    # A dedicated HTTP port is served on the same host.
+    dedicated = await connection_details(
+        hass, {**entry.options, **options, CONF_HTTP_PORT: 8099}, "porch", "pw"
+    )
+    assert dedicated["host"] == host
+    assert dedicated["photo_url"] == f"http://{host}:8099/photo/porch"
 
 
 async def test_reconfigure_renames_and_regenerates(
@@ -164,7 +362,7 @@ async def test_reconfigure_renames_and_regenerates(
     subentry_id = next(iter(entry.subentries))
 
     result = await hass.config_entries.subentries.async_init(
-        (entry.entry_id, "camera"),
+        (entry.entry_id, SUBENTRY_CAMERA),
         context={"source": SOURCE_RECONFIGURE, "subentry_id": subentry_id},
     )
     assert result["description_placeholders"]["password"] == PASSWORD  # type: ignore[index]
@@ -188,7 +386,7 @@ async def test_reconfigure_renames_and_regenerates(
     assert subentry.data[CONF_USERNAME] == USERNAME
     assert subentry.data[CONF_PASSWORD] == new_password
 
-    # The reloaded receiver takes the new password and refuses the old one.
+    # The receiver takes the new password and refuses the old one.
     client = await hass_client_no_auth()
     jpeg = make_jpeg(5)
     old = await client.post(f"/photo/{USERNAME}", data=jpeg, auth=BasicAuth(USERNAME, PASSWORD))
@@ -205,7 +403,7 @@ async def test_rename_keeps_the_password(hass: HomeAssistant) -> None:
     await hass.async_block_till_done()
     subentry_id = next(iter(entry.subentries))
     result = await hass.config_entries.subentries.async_init(
-        (entry.entry_id, "camera"),
+        (entry.entry_id, SUBENTRY_CAMERA),
         context={"source": SOURCE_RECONFIGURE, "subentry_id": subentry_id},
     )
     result = await hass.config_entries.subentries.async_configure(

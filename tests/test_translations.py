@@ -1,10 +1,11 @@
 """The shipped translations: English equals strings.json, and every text renders in the frontend."""
 
 import json
-import subprocess
 from pathlib import Path
 
-import yaml
+from homeassistant.util.yaml import load_yaml_dict
+
+from tests.frontend_text import render_failures
 
 PACKAGE = Path(__file__).parent.parent / "custom_components" / "camupload"
 
@@ -14,9 +15,6 @@ def test_english_translation_matches_strings() -> None:
     strings = json.loads((PACKAGE / "strings.json").read_text(encoding="utf-8"))
     english = json.loads((PACKAGE / "translations" / "en.json").read_text(encoding="utf-8"))
     assert strings == english
-
-
-ICU_CHECK = Path(__file__).parent / "icu"
 
 
 def _leaves(value: object, path: str) -> dict[str, str]:
@@ -37,7 +35,7 @@ def _shown_texts() -> dict[str, str]:
     for translation in sorted((PACKAGE / "translations").glob("*.json")):
         tree = json.loads(translation.read_text(encoding="utf-8"))
         texts.update(_leaves(tree, translation.name))
-    services = yaml.safe_load((PACKAGE / "services.yaml").read_text(encoding="utf-8"))
+    services = load_yaml_dict(PACKAGE / "services.yaml")
     for service, spec in services.items():
         for key in ("name", "description"):
             if key in spec:
@@ -47,21 +45,6 @@ def _shown_texts() -> dict[str, str]:
                 if key in field_spec:
                     texts[f"services.yaml.{service}.{field}.{key}"] = field_spec[key]
     return texts
-
-
-def render_failures(texts: dict[str, str]) -> dict[str, str]:
-    """Each text the frontend's ICU MessageFormat library cannot render, with its error."""
-    result = subprocess.run(
-        ["node", str(ICU_CHECK / "render_messages.mjs")],
-        input=json.dumps(texts),
-        capture_output=True,
-        text=True,
-        cwd=ICU_CHECK,
-        check=True,
-        timeout=60,
-    )
-    failures: dict[str, str] = json.loads(result.stdout)
-    return failures
 
 
 def test_icu_check_rejects_what_the_frontend_rejects() -> None:

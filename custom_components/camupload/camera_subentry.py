@@ -1,6 +1,9 @@
 """Camera subentries of the receiver: an upload-only login per camera, and what to type in."""
 
+import contextlib
+import ipaddress
 import secrets
+from collections.abc import Mapping
 from typing import Any
 
 import voluptuous as vol
@@ -10,8 +13,8 @@ from homeassistant.const import CONF_PASSWORD, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import selector
-from homeassistant.helpers.network import NoURLAvailableError, get_url
 from homeassistant.util import slugify
+from yarl import URL
 
 from .const import (
     CONF_CAMERA_NAME,
@@ -26,6 +29,10 @@ from .const import (
 )
 
 MAX_USERNAME_LENGTH = 32
+# Home Assistant's usual port, for the rare moment its HTTP server has not reported its own.
+DEFAULT_HA_PORT = 8123
+# Shown when no address of this machine can be found, so the user knows what goes there.
+UNKNOWN_HOST = "HOME_ASSISTANT_ADDRESS"
 
 
 def new_password() -> str:
@@ -47,52 +54,73 @@ def derive_username(name: str, taken: set[str]) -> str:
 
 
 async def connection_details(
-    hass: HomeAssistant, options: dict[str, Any], username: str, password: str
+    hass: HomeAssistant, options: Mapping[str, Any], username: str, password: str
 ) -> dict[str, str]:
-    """What the user types into the camera, as description placeholders."""
+    """What the user types into the camera, as description placeholders.
+
+    FTP and HTTP name the same host, so the page never shows two addresses for one receiver.
+    """
     options = {**RECEIVER_DEFAULTS, **options}
-    host = await _camera_facing_host(hass, options)
-    if options[CONF_HTTP_PORT]:
-        base = f"http://{host}:{options[CONF_HTTP_PORT]}"
-    elif options[CONF_HTTP_ON_HA]:
-        try:
-            base = get_url(hass, allow_external=False, allow_cloud=False)
-        except NoURLAvailableError:
-            base = f"http://{host}:8123"
-    else:
-        base = ""
+    host = await camera_facing_host(hass, options)
+    base = _http_base(hass, options, host)
     photo = f"{base}/photo/{username}" if base else "-"
-    push = f"{base}/upload/{username}" if base else "-"
-    if base:
-        scheme, _, rest = base.partition("://")
-        curl = (
-            f'curl -T image.jpg -H "Content-Type: image/jpeg" '
-            f"{scheme}://{username}:{password}@{rest}/photo/{username}"
-        )
-    else:
-        curl = f"curl -T image.jpg ftp://{username}:{password}@{host}:{options[CONF_FTP_PORT]}/"
+    target = photo if base else f"ftp://{_url_host(host)}:{options[CONF_FTP_PORT]}/"
+    # One option a line: the dialog's code block does not wrap, so a long line is cut off.
+    curl_lines = [
+        "curl -T image.jpg",
+        *(['  -H "Content-Type: image/jpeg"'] if base else []),
+        f"  -u {username}:{password}",
+        f"  {target}",
+    ]
     return {
         "host": host,
         "ftp_port": str(options[CONF_FTP_PORT]),
         "username": username,
         "password": password,
         "photo_url": photo,
-        "mjpeg_url": push,
-        "curl": curl,
+        "mjpeg_url": f"{base}/upload/{username}" if base else "-",
+        "curl": " \\\n".join(curl_lines),
     }
 
 
-async def _camera_facing_host(hass: HomeAssistant, options: dict[str, Any]) -> str:
-    """The address a camera should upload to."""
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+def _http_base(hass: HomeAssistant, options: Mapping[str, Any], host: str) -> str:
+    """Where HTTP uploads go on the camera-facing host; empty when HTTP uploads are off."""
+    if options[CONF_HTTP_PORT]:
+        return f"http://{_url_host(host)}:{options[CONF_HTTP_PORT]}"
+    if not options[CONF_HTTP_ON_HA]:
+        return ""
+    # Home Assistant's own server rather than its internal URL, which may be a proxy's.
+    api = hass.config.api
+    scheme = "https" if api is not None and api.use_ssl else "http"
+    port = api.port if api is not None else DEFAULT_HA_PORT
+    return f"{scheme}://{_url_host(host)}:{port}"
+
+
+async def camera_facing_host(hass: HomeAssistant, options: Mapping[str, Any]) -> str:
+    """The one address a camera uploads to, by FTP and by HTTP alike.
+
+    In this order: the address announced to cameras (set for NAT or Docker); the listen
+    address when it is a single one, since the FTP server answers nowhere else; the address
+    in Home Assistant's internal URL when the user gave an IP address there (a container's
+    own address is useless to a camera, and cameras rarely resolve local names); the address
+    of the interface Home Assistant reaches the network by.
+    """
     if options[CONF_PUBLIC_ADDRESS]:
         return str(options[CONF_PUBLIC_ADDRESS])
     listen = str(options[CONF_LISTEN_ADDRESS])
-    if listen not in ("0.0.0.0", "::"):  # noqa: S104 - comparing, not binding
+    if not ipaddress.ip_address(listen).is_unspecified:
         return listen
+    if hass.config.internal_url and (internal := URL(hass.config.internal_url).host):
+        with contextlib.suppress(ValueError):
+            return str(ipaddress.ip_address(internal))
     try:
         return await network.async_get_source_ip(hass)
     except HomeAssistantError:
-        return "HOME_ASSISTANT_ADDRESS"
+        return UNKNOWN_HOST
 
 
 class CameraSubentryFlow(ConfigSubentryFlow):
@@ -113,41 +141,33 @@ class CameraSubentryFlow(ConfigSubentryFlow):
 
     async def _details(self) -> dict[str, str]:
         return await connection_details(
-            self.hass, dict(self._get_entry().options), self._username, self._password
+            self.hass, self._get_entry().options, self._username, self._password
         )
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
-        """Ask for the camera's name, then allocate its login."""
+        """Ask for the camera's name and add it with a new login.
+
+        The camera is created on this submit, so closing the next dialog cannot lose it; that
+        dialog shows the login once, and the camera's Reconfigure shows it again.
+        """
         errors: dict[str, str] = {}
         if user_input is not None:
             name = user_input[CONF_CAMERA_NAME].strip()
             if not name:
                 errors[CONF_CAMERA_NAME] = "name_required"
             else:
-                self._name = name
                 self._username = derive_username(name, self._taken_usernames())
                 self._password = new_password()
-                return await self.async_step_credentials()
+                return self.async_create_entry(
+                    title=name,
+                    data={CONF_USERNAME: self._username, CONF_PASSWORD: self._password},
+                    unique_id=self._username,
+                    description_placeholders={"name": name, **await self._details()},
+                )
         return self.async_show_form(
             step_id="user",
             data_schema=vol.Schema({vol.Required(CONF_CAMERA_NAME): selector.TextSelector()}),
             errors=errors,
-        )
-
-    async def async_step_credentials(
-        self, user_input: dict[str, Any] | None = None
-    ) -> SubentryFlowResult:
-        """Show what to type into the camera; submitting creates it."""
-        if user_input is not None:
-            return self.async_create_entry(
-                title=self._name,
-                data={CONF_USERNAME: self._username, CONF_PASSWORD: self._password},
-                unique_id=self._username,
-            )
-        return self.async_show_form(
-            step_id="credentials",
-            data_schema=vol.Schema({}),
-            description_placeholders=await self._details(),
         )
 
     async def async_step_reconfigure(

@@ -1,5 +1,6 @@
 """Config flow: choose between an upload receiver and an upload server."""
 
+from collections.abc import Mapping
 from typing import Any
 
 from homeassistant.config_entries import (
@@ -8,8 +9,9 @@ from homeassistant.config_entries import (
     ConfigFlowResult,
     ConfigSubentryFlow,
     OptionsFlow,
+    SubentryFlowResult,
 )
-from homeassistant.core import callback
+from homeassistant.core import HomeAssistant, callback
 
 from . import receiver_options
 from .camera_subentry import CameraSubentryFlow
@@ -33,6 +35,72 @@ def _receiver_ports(entry: ConfigEntry) -> set[int]:
     return hub.bound_ports()
 
 
+def _receiver_form(current: Mapping[str, Any], errors: Mapping[str, str]) -> dict[str, Any]:
+    """The receiver form's schema, errors and placeholders; a section with an error opens."""
+    shown = receiver_options.form_errors(errors)
+    return {
+        "data_schema": receiver_options.receiver_schema(
+            current, expand_advanced=receiver_options.SECTION_ADVANCED in shown
+        ),
+        "errors": shown,
+        "description_placeholders": receiver_options.error_placeholders(current),
+    }
+
+
+def _misplaced(
+    hass: HomeAssistant, entry: ConfigEntry, home: EntryKind, *, belongs: str, missing: str
+) -> tuple[str, dict[str, str]] | None:
+    """The abort reason and placeholders when a subentry flow runs on the wrong kind of entry.
+
+    The integration page's top-level "Add camera" and "Add upload profile" buttons offer every
+    entry of the domain, whatever it supports; a wrong pick must say where to go instead.
+    """
+    if entry.data.get(CONF_ENTRY_KIND) == home:
+        return None
+    homes = [
+        other.title
+        for other in hass.config_entries.async_entries(DOMAIN)
+        if other.data.get(CONF_ENTRY_KIND) == home
+    ]
+    if not homes:
+        return missing, {}
+    return belongs, {"entries": ", ".join(sorted(homes))}
+
+
+class CameraFlow(CameraSubentryFlow):
+    """The camera flow, which only the receiver runs; elsewhere it says where to add cameras."""
+
+    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
+        """Add a camera to the receiver, or say that cameras belong to it."""
+        if misplaced := _misplaced(
+            self.hass,
+            self._get_entry(),
+            EntryKind.RECEIVER,
+            belongs="camera_belongs_to_receiver",
+            missing="camera_needs_receiver",
+        ):
+            reason, placeholders = misplaced
+            return self.async_abort(reason=reason, description_placeholders=placeholders)
+        return await super().async_step_user(user_input)
+
+
+class ProfileFlow(ProfileSubentryFlow):
+    """The profile flow, which only servers run; elsewhere it says where to add profiles."""
+
+    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
+        """Add a profile to a server, or say that profiles belong to one."""
+        if misplaced := _misplaced(
+            self.hass,
+            self._get_entry(),
+            EntryKind.SERVER,
+            belongs="profile_belongs_to_server",
+            missing="profile_needs_server",
+        ):
+            reason, placeholders = misplaced
+            return self.async_abort(reason=reason, description_placeholders=placeholders)
+        return await super().async_step_user(user_input)
+
+
 class CamuploadConfigFlow(ServerFlow, domain=DOMAIN):
     """Adds an "Upload receiver" or an "Upload server"."""
 
@@ -43,10 +111,14 @@ class CamuploadConfigFlow(ServerFlow, domain=DOMAIN):
     def async_get_supported_subentry_types(
         cls, config_entry: ConfigEntry
     ) -> dict[str, type[ConfigSubentryFlow]]:
-        """Cameras belong to the receiver, upload profiles to a server."""
-        if config_entry.data.get(CONF_ENTRY_KIND) == EntryKind.RECEIVER:
-            return {SUBENTRY_CAMERA: CameraSubentryFlow}
-        return {SUBENTRY_PROFILE: ProfileSubentryFlow}
+        """Both kinds on every entry: a wrong pick ends in a message saying where it belongs.
+
+        Otherwise a camera picked for a server (or a profile for the receiver) from the
+        integration page's buttons ends in "Invalid handler specified". Home Assistant caches
+        this answer per entry until a restart, so it cannot depend on which other entries exist.
+        """
+        del config_entry
+        return {SUBENTRY_CAMERA: CameraFlow, SUBENTRY_PROFILE: ProfileFlow}
 
     @staticmethod
     @callback
@@ -87,11 +159,7 @@ class CamuploadConfigFlow(ServerFlow, domain=DOMAIN):
                     data={CONF_ENTRY_KIND: EntryKind.RECEIVER},
                     options=current,
                 )
-        return self.async_show_form(
-            step_id=EntryKind.RECEIVER,
-            data_schema=receiver_options.receiver_schema(current),
-            errors=errors,
-        )
+        return self.async_show_form(step_id=EntryKind.RECEIVER, **_receiver_form(current, errors))
 
 
 class ReceiverOptionsFlow(OptionsFlow):
@@ -109,6 +177,4 @@ class ReceiverOptionsFlow(OptionsFlow):
             )
             if not errors:
                 return self.async_create_entry(data=current)
-        return self.async_show_form(
-            step_id="init", data_schema=receiver_options.receiver_schema(current), errors=errors
-        )
+        return self.async_show_form(step_id="init", **_receiver_form(current, errors))

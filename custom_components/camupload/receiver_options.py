@@ -4,9 +4,11 @@ import errno
 import ipaddress
 import socket
 from collections.abc import Mapping
-from typing import Any
+from enum import Enum, auto
+from typing import Any, Final
 
 import voluptuous as vol
+from homeassistant.data_entry_flow import section
 from homeassistant.helpers import selector
 
 from .const import (
@@ -38,6 +40,21 @@ INTEGER_OPTIONS = (
 )
 
 
+SECTION_ADVANCED: Final = "advanced"
+# Options few receivers change: the form keeps them in its collapsed "Advanced" section.
+ADVANCED_OPTIONS: Final = (
+    CONF_LISTEN_ADDRESS,
+    CONF_PUBLIC_ADDRESS,
+    CONF_PASSIVE_PORTS,
+    CONF_HTTP_PORT,
+    CONF_MAX_UPLOAD_MB,
+    CONF_IDLE_AFTER,
+    CONF_ONLINE_WINDOW,
+    CONF_ARCHIVE_DAYS,
+    CONF_ARCHIVE_MAX_MB,
+)
+
+
 def _number(minimum: int, maximum: int, unit: str | None = None) -> selector.NumberSelector:
     config = selector.NumberSelectorConfig(
         min=minimum, max=maximum, step=1, mode=selector.NumberSelectorMode.BOX
@@ -47,35 +64,63 @@ def _number(minimum: int, maximum: int, unit: str | None = None) -> selector.Num
     return selector.NumberSelector(config)
 
 
-def receiver_schema(current: Mapping[str, Any]) -> vol.Schema:
-    """Build the receiver form, pre-filled with the current (or default) values."""
+def receiver_schema(current: Mapping[str, Any], *, expand_advanced: bool = False) -> vol.Schema:
+    """Build the receiver form, pre-filled with the current (or default) values.
+
+    The stored options are flat; the form nests the advanced ones in a section, which
+    ``normalize`` flattens again on submit.
+    """
     values = {**RECEIVER_DEFAULTS, **current}
     text = selector.TextSelector()
-    fields: dict[vol.Marker, Any] = {
-        vol.Required(CONF_FTP_PORT, default=values[CONF_FTP_PORT]): _number(1, 65535),
-        vol.Optional(
-            CONF_PASSIVE_PORTS, description={"suggested_value": values[CONF_PASSIVE_PORTS]}
-        ): text,
+    switch = selector.BooleanSelector()
+    advanced: dict[vol.Marker, Any] = {
+        vol.Required(CONF_LISTEN_ADDRESS, default=values[CONF_LISTEN_ADDRESS]): text,
         vol.Optional(
             CONF_PUBLIC_ADDRESS, description={"suggested_value": values[CONF_PUBLIC_ADDRESS]}
         ): text,
-        vol.Required(CONF_HTTP_ON_HA, default=values[CONF_HTTP_ON_HA]): (
-            selector.BooleanSelector()
-        ),
+        vol.Optional(
+            CONF_PASSIVE_PORTS, description={"suggested_value": values[CONF_PASSIVE_PORTS]}
+        ): text,
         vol.Required(CONF_HTTP_PORT, default=values[CONF_HTTP_PORT]): _number(0, 65535),
         vol.Required(CONF_MAX_UPLOAD_MB, default=values[CONF_MAX_UPLOAD_MB]): _number(1, 256, "MB"),
         vol.Required(CONF_IDLE_AFTER, default=values[CONF_IDLE_AFTER]): _number(1, 3600, "s"),
         vol.Required(CONF_ONLINE_WINDOW, default=values[CONF_ONLINE_WINDOW]): _number(
             10, 86400, "s"
         ),
-        vol.Required(CONF_ARCHIVE, default=values[CONF_ARCHIVE]): selector.BooleanSelector(),
         vol.Required(CONF_ARCHIVE_DAYS, default=values[CONF_ARCHIVE_DAYS]): _number(1, 3650, "d"),
         vol.Required(CONF_ARCHIVE_MAX_MB, default=values[CONF_ARCHIVE_MAX_MB]): _number(
             10, 1_000_000, "MB"
         ),
-        vol.Required(CONF_LISTEN_ADDRESS, default=values[CONF_LISTEN_ADDRESS]): text,
+    }
+    fields: dict[vol.Marker, Any] = {
+        vol.Required(CONF_FTP_PORT, default=values[CONF_FTP_PORT]): _number(1, 65535),
+        vol.Required(CONF_HTTP_ON_HA, default=values[CONF_HTTP_ON_HA]): switch,
+        vol.Required(CONF_ARCHIVE, default=values[CONF_ARCHIVE]): switch,
+        vol.Required(SECTION_ADVANCED): section(
+            vol.Schema(advanced), {"collapsed": not expand_advanced}
+        ),
     }
     return vol.Schema(fields)
+
+
+def form_errors(errors: Mapping[str, str]) -> dict[str, str]:
+    """Errors by form field: the frontend shows a section's error above the section only.
+
+    Each error code of an advanced field names its field, so one message per section suffices.
+    """
+    shown: dict[str, str] = {}
+    for key, error in errors.items():
+        shown.setdefault(SECTION_ADVANCED if key in ADVANCED_OPTIONS else key, error)
+    return shown
+
+
+def error_placeholders(options: Mapping[str, Any]) -> dict[str, str]:
+    """The values the error messages quote, so a busy port is named."""
+    values = {**RECEIVER_DEFAULTS, **options}
+    return {
+        key: str(values[key])
+        for key in (CONF_FTP_PORT, CONF_HTTP_PORT, CONF_PASSIVE_PORTS, CONF_LISTEN_ADDRESS)
+    }
 
 
 def parse_port_range(text: str) -> range | None:
@@ -93,8 +138,11 @@ def parse_port_range(text: str) -> range | None:
 
 
 def normalize(user_input: Mapping[str, Any]) -> dict[str, Any]:
-    """Turn form values (floats from number selectors, padded text) into stored options."""
-    options = {**RECEIVER_DEFAULTS, **user_input}
+    """Turn a submitted form into stored options: flat, integers as integers, text trimmed."""
+    # The advanced section arrives as a dict of its own; stored options stay flat.
+    flat = {key: value for key, value in user_input.items() if key != SECTION_ADVANCED}
+    flat.update(user_input.get(SECTION_ADVANCED) or {})
+    options = {**RECEIVER_DEFAULTS, **flat}
     for key in INTEGER_OPTIONS:
         options[key] = int(options[key])
     for key in (CONF_PASSIVE_PORTS, CONF_PUBLIC_ADDRESS, CONF_LISTEN_ADDRESS):
@@ -102,53 +150,78 @@ def normalize(user_input: Mapping[str, Any]) -> dict[str, Any]:
     return options
 
 
-def _bind_error(host: str, port: int) -> str | None:
-    """Why a TCP port cannot be bound now, as a form error (blocking: use an executor)."""
+class _BindError(Enum):
+    """Why a port cannot be bound."""
+
+    IN_USE = auto()
+    NO_SUCH_ADDRESS = auto()
+
+
+def _bind_error(host: str, port: int) -> _BindError | None:
+    """Why a TCP port cannot be bound now (blocking: use an executor)."""
     try:
         with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             sock.bind((host, port))
     except OSError as err:
         if err.errno in (errno.EADDRINUSE, errno.EACCES):
-            return "port_in_use"
-        return "address_not_available"
+            return _BindError.IN_USE
+        return _BindError.NO_SUCH_ADDRESS
     return None
 
 
+# Form error per port option when another program holds it; each names the port it quotes.
+_PORT_IN_USE: Final = {CONF_FTP_PORT: "ftp_port_in_use", CONF_HTTP_PORT: "http_port_in_use"}
+
+
 def validate(options: Mapping[str, Any], *, ports_in_use_by_us: set[int]) -> dict[str, str]:
-    """Check options; returns form errors by field. Blocking: run it in an executor.
+    """Check options; returns form errors by option. Blocking: run it in an executor.
 
     Ports the running receiver holds itself count as free: an options change releases them.
     """
-    errors: dict[str, str] = {}
     try:
         ipaddress.ip_address(options[CONF_LISTEN_ADDRESS])
     except ValueError:
-        errors[CONF_LISTEN_ADDRESS] = "invalid_address"
-        return errors
+        return {CONF_LISTEN_ADDRESS: "invalid_listen_address"}
+    errors: dict[str, str] = {}
     if options[CONF_PUBLIC_ADDRESS]:
         # PASV replies carry an IPv4 address.
         try:
             ipaddress.IPv4Address(options[CONF_PUBLIC_ADDRESS])
         except ValueError:
-            errors[CONF_PUBLIC_ADDRESS] = "invalid_address"
-    try:
-        parse_port_range(options[CONF_PASSIVE_PORTS])
-    except ValueError:
-        errors[CONF_PASSIVE_PORTS] = "invalid_port_range"
+            errors[CONF_PUBLIC_ADDRESS] = "invalid_public_address"
+    return errors | _port_errors(options, ports_in_use_by_us)
+
+
+def _port_errors(options: Mapping[str, Any], ours: set[int]) -> dict[str, str]:
+    """Ports another program holds, and port choices that clash (blocking)."""
+    errors: dict[str, str] = {}
     host = options[CONF_LISTEN_ADDRESS]
-    for key in (CONF_FTP_PORT, CONF_HTTP_PORT):
+    for key, in_use in _PORT_IN_USE.items():
         port = options[key]
-        if not port or port in ports_in_use_by_us:
+        if not port or port in ours:
             continue
         match _bind_error(host, port):
-            case "address_not_available":
+            case _BindError.NO_SUCH_ADDRESS:
                 errors[CONF_LISTEN_ADDRESS] = "address_not_available"
-            case "port_in_use":
-                errors[key] = "port_in_use"
+                return errors
+            case _BindError.IN_USE:
+                errors[key] = in_use
     if options[CONF_HTTP_PORT] and options[CONF_HTTP_PORT] == options[CONF_FTP_PORT]:
         errors[CONF_HTTP_PORT] = "same_port"
+    try:
+        passive = parse_port_range(options[CONF_PASSIVE_PORTS])
+    except ValueError:
+        errors[CONF_PASSIVE_PORTS] = "invalid_port_range"
+    else:
+        if passive is not None and not _any_free(host, passive, ours):
+            errors[CONF_PASSIVE_PORTS] = "passive_ports_in_use"
     return errors
+
+
+def _any_free(host: str, ports: range, ours: set[int]) -> bool:
+    """Whether a passive data connection could get a port of the range (stops at the first)."""
+    return any(port not in ours and _bind_error(host, port) is None for port in ports)
 
 
 def engine_config(options: Mapping[str, Any]) -> ReceiverConfig:
