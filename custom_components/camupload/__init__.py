@@ -12,7 +12,7 @@ from .archive_setup import archive_writer
 from .const import CONF_ENTRY_KIND, DOMAIN, EntryKind
 from .receiver_hub import ReceiverHub, last_frames_folder
 from .receiver_views import PhotoUploadView, StreamUploadView
-from .runtime import CamuploadConfigEntry, ReceiverRuntimeData, ServerRuntimeData
+from .runtime import CamuploadConfigEntry, ReceiverRuntimeData, ServerRuntimeData, receiver_hub
 from .services import async_setup_services
 from .uploader_hub import UploaderHub, async_remove_profile_data
 
@@ -50,8 +50,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: CamuploadConfigEntry) ->
         await uploader.async_start()
         entry.runtime_data = ServerRuntimeData(hub=uploader)
         entry.async_on_unload(uploader.async_stop)
-    # Options and cameras (subentries) take effect through a reload.
-    entry.async_on_unload(entry.add_update_listener(_async_reload))
+    entry.async_on_unload(entry.add_update_listener(_async_entry_updated))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS[kind])
     return True
 
@@ -66,7 +65,16 @@ async def async_remove_entry(hass: HomeAssistant, entry: CamuploadConfigEntry) -
         await async_remove_profile_data(hass, entry.subentries)
 
 
-async def _async_reload(hass: HomeAssistant, entry: CamuploadConfigEntry) -> None:
+async def _async_entry_updated(hass: HomeAssistant, entry: CamuploadConfigEntry) -> None:
+    """Apply a change: a receiver's cameras live, anything else through a reload.
+
+    A reload would cut every camera's open upload and refuse uploads until it is done.
+    Home Assistant calls this eagerly, so a camera's login works once its subentry is saved.
+    """
+    hub = receiver_hub(entry)
+    if hub is not None and not hub.settings_changed():
+        await hub.async_apply_camera_changes()
+        return
     await hass.config_entries.async_reload(entry.entry_id)
 
 

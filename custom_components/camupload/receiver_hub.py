@@ -67,6 +67,26 @@ class ReceiverCamera:
     archive_folder: str  # its login made safe once, not per frame
 
 
+def cameras_of(entry: ConfigEntry) -> tuple[dict[str, ReceiverCamera], list[Account]]:
+    """The camera subentries of a receiver entry, and the upload logins they give."""
+    cameras: dict[str, ReceiverCamera] = {}
+    accounts: list[Account] = []
+    for sub in entry.subentries.values():
+        if sub.subentry_type != SUBENTRY_CAMERA:
+            continue
+        username = sub.data[CONF_USERNAME]
+        cameras[sub.subentry_id] = ReceiverCamera(
+            subentry_id=sub.subentry_id,
+            name=sub.title,
+            username=username,
+            archive_folder=safe_name(username),
+        )
+        accounts.append(
+            Account(username=username, password=sub.data[CONF_PASSWORD], camera_id=sub.subentry_id)
+        )
+    return cameras, accounts
+
+
 def last_frames_folder(hass: HomeAssistant) -> Path:
     """Where the receiver keeps each camera's last frame."""
     return Path(hass.config.path(".storage", DOMAIN, "last_frames"))
@@ -87,25 +107,11 @@ class ReceiverHub:
         self.hass = hass
         self.entry = entry
         self.options: Mapping[str, Any] = entry.options
-        cameras = [s for s in entry.subentries.values() if s.subentry_type == SUBENTRY_CAMERA]
-        self.cameras: dict[str, ReceiverCamera] = {
-            sub.subentry_id: ReceiverCamera(
-                subentry_id=sub.subentry_id,
-                name=sub.title,
-                username=sub.data[CONF_USERNAME],
-                archive_folder=safe_name(sub.data[CONF_USERNAME]),
-            )
-            for sub in cameras
-        }
+        self._data: Mapping[str, Any] = entry.data
+        self.cameras, accounts = cameras_of(entry)
         self.feeds = {camera_id: CameraFeed(time.monotonic) for camera_id in self.cameras}
-        accounts = [
-            Account(
-                username=sub.data[CONF_USERNAME],
-                password=sub.data[CONF_PASSWORD],
-                camera_id=sub.subentry_id,
-            )
-            for sub in cameras
-        ]
+        # Called for each camera added while the hub runs: the platforms add its entities.
+        self._camera_added: list[Callable[[ReceiverCamera], None]] = []
         self.receiver = Receiver(
             engine_config(entry.options),
             accounts,
@@ -160,6 +166,64 @@ class ReceiverHub:
                 and (issue_id not in current)
             ):
                 ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+
+    def settings_changed(self) -> bool:
+        """Whether the entry's settings differ from the ones the hub runs with (reload then)."""
+        return self.entry.options != self.options or self.entry.data != self._data
+
+    def follow_cameras(self, add: Callable[[ReceiverCamera], None]) -> None:
+        """Call add for every camera now, and for each camera added while the hub runs."""
+        for camera in self.cameras.values():
+            add(camera)
+        self._camera_added.append(add)
+
+    async def async_apply_camera_changes(self) -> None:
+        """Take the entry's cameras as they are now, without restarting the receiver.
+
+        Cameras that did not change are not disturbed: their sessions, feeds and entities go
+        on. Logins change in the running receiver, which ends only the sessions of a login
+        that is gone or has a new password. A new camera gets its feed and entities at once;
+        a removed one loses its feed, last frame and repair issue (Home Assistant removes its
+        device and entities with the subentry); a renamed one's device takes the new name.
+        """
+        cameras, accounts = cameras_of(self.entry)
+        # First, so that invalid logins (AccountError) leave everything as it was.
+        self.receiver.set_accounts(accounts)
+        previous, self.cameras = self.cameras, cameras
+        removed = previous.keys() - cameras.keys()
+        for camera_id in removed:
+            self._forget_camera(camera_id)
+        for camera_id, camera in cameras.items():
+            if (before := previous.get(camera_id)) is None:
+                self.feeds[camera_id] = CameraFeed(time.monotonic)
+                for add in self._camera_added:
+                    add(camera)
+            elif before.name != camera.name:
+                self._rename_device(camera)
+        if removed:
+            self._withdraw_stale_issues()
+            await self.hass.async_add_executor_job(self._forget_frames)
+
+    def _forget_camera(self, camera_id: str) -> None:
+        """Drop what the hub holds for a removed camera; its open live views end."""
+        self.feeds.pop(camera_id).close()
+        self._unsaved.discard(camera_id)
+        self._trusted.discard(camera_id)
+        self._last_stream_event.pop(camera_id, None)
+        for key in [key for key in self._auth_failures if key[0] == camera_id]:
+            del self._auth_failures[key]
+
+    def _forget_frames(self) -> None:
+        with self._save_lock:
+            # Read here, under the lock: self.cameras is replaced on change, never mutated.
+            self.store.keep_only(set(self.cameras))
+
+    def _rename_device(self, camera: ReceiverCamera) -> None:
+        """Give a renamed camera's device its new name (a name the user gave it stays)."""
+        registry = dr.async_get(self.hass)
+        device = registry.async_get_device(identifiers={(DOMAIN, camera.subentry_id)})
+        if device is not None:
+            registry.async_update_device(device.id, name=camera.name)
 
     async def serve(
         self, handler: UploadHandler, request: web.Request, username: str
@@ -222,6 +286,8 @@ class ReceiverHub:
     def _save_frames(self, frames: dict[str, LatestFrame]) -> None:
         with self._save_lock:
             for camera_id, frame in frames.items():
+                if camera_id not in self.cameras:
+                    continue  # removed since: its frame is not kept
                 try:
                     self.store.save(camera_id, frame)
                 except OSError:

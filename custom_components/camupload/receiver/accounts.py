@@ -35,8 +35,12 @@ class AccountBook:
         self._accounts: Mapping[str, Account] = MappingProxyType({})
         self.replace(accounts)
 
-    def replace(self, accounts: Iterable[Account]) -> None:
-        """Swap in a new set of accounts; connections already logged in keep working."""
+    def replace(self, accounts: Iterable[Account]) -> frozenset[str]:
+        """Swap in a new set of accounts, all checked first; nothing changes on AccountError.
+
+        Returns the usernames whose account is gone or different now (another password or
+        camera): logins made with the old account should not go on.
+        """
         table: dict[str, Account] = {}
         for account in accounts:
             validate_account(account)
@@ -44,7 +48,8 @@ class AccountBook:
                 msg = f"duplicate username {account.username!r}"
                 raise AccountError(msg)
             table[account.username] = account
-        self._accounts = MappingProxyType(table)
+        old, self._accounts = self._accounts, MappingProxyType(table)
+        return frozenset(name for name, account in old.items() if table.get(name) != account)
 
     def get(self, username: str) -> Account | None:
         """Return the account for a username, or None."""

@@ -72,13 +72,15 @@ class HttpUploadHandlers:
         self._config = config
         self._publisher = publisher
         self._limiter = limiter
+        # The tasks serving each account's MJPEG pushes, so a changed login can end them.
+        self._streams: dict[str, set[asyncio.Task[object]]] = {}
 
     async def handle_photo(self, request: web.Request, username: str) -> web.StreamResponse:
         """Receive one JPEG (raw body or one multipart/form-data file field)."""
         try:
             account = await self._authorize(request, username, "http")
             stats = self._publisher.stats
-            # Counted by hand rather than with _connection: this path runs per photo.
+            # Counted by hand rather than with _stream: this path runs per photo.
             stats.connection_opened(account.username)
             try:
                 body = await self._read_photo(request)
@@ -95,7 +97,7 @@ class HttpUploadHandlers:
         frames = 0
         try:
             account = await self._authorize(request, username, "mjpeg")
-            async with self._connection(account.username):
+            async with self._stream(account.username):
                 async for chunk in self._chunks(request.content):
                     for frame in splitter.feed(chunk):
                         self._publisher.frame(account, frame, "mjpeg")
@@ -129,13 +131,29 @@ class HttpUploadHandlers:
         return account
 
     @asynccontextmanager
-    async def _connection(self, username: str) -> AsyncIterator[None]:
+    async def _stream(self, username: str) -> AsyncIterator[None]:
+        task = asyncio.current_task()
+        assert task is not None  # noqa: S101 - aiohttp runs every handler in a task
+        streams = self._streams.setdefault(username, set())
+        streams.add(task)
         stats = self._publisher.stats
         stats.connection_opened(username)
         try:
             yield
         finally:
             stats.connection_closed(username)
+            streams.discard(task)
+            if not streams and self._streams.get(username) is streams:
+                del self._streams[username]
+
+    def end_streams(self, username: str) -> None:
+        """Cut the MJPEG pushes logged in as username; the camera reconnects with its login.
+
+        A photo being uploaded still finishes: it is one image, sent with a login that
+        was valid when it began.
+        """
+        for task in self._streams.pop(username, ()):
+            task.cancel()
 
     def _too_large(self) -> _RefusedError:
         return _RefusedError(

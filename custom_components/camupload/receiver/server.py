@@ -65,9 +65,21 @@ class Receiver:
         """The port the standalone HTTP server listens on, or None."""
         return self._http_port
 
-    def set_accounts(self, accounts: Iterable[Account]) -> None:
-        """Replace the accounts without restarting; logged-in sessions continue."""
-        self.accounts.replace(accounts)
+    def set_accounts(self, accounts: Iterable[Account]) -> frozenset[str]:
+        """Replace the accounts without restarting; AccountError leaves them as they were.
+
+        Sessions of unchanged accounts go on untouched. FTP sessions and MJPEG pushes logged
+        in with an account that is now gone or different (a new password) end at once, so
+        the camera reconnects with its current login. Returns those accounts' usernames.
+        """
+        ended = self.accounts.replace(accounts)
+        for username in ended:
+            self.http.end_streams(username)
+            if self._ftp is not None:
+                self._ftp.end_sessions(username)
+                if username not in self.accounts:
+                    self._ftp.forget_files(username)
+        return ended
 
     def stats(self, username: str) -> AccountStats:
         """Return live statistics for one account."""

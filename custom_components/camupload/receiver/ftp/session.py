@@ -76,6 +76,20 @@ class SessionFtpServer(aioftp.Server):
             self._filesystems[username] = filesystem
         return filesystem
 
+    def end_sessions(self, username: str) -> None:
+        """End at once the sessions logged in as username (its login changed or is gone).
+
+        A transfer they run is aborted, as when the server stops; the camera reconnects.
+        """
+        for connection in list(self.connections.values()):
+            if is_set(connection, "account") and connection.account.username == username:
+                connection.response("421", "your login was changed or removed, closing")
+                connection._dispatcher.cancel()  # noqa: SLF001 - aioftp's own close() does this
+
+    def forget_files(self, username: str) -> None:
+        """Drop the file system of an account that no longer exists."""
+        self._filesystems.pop(username, None)
+
     # Connection life cycle
 
     async def greeting(self, connection: Connection, rest: str | PurePosixPath) -> bool:
