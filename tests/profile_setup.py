@@ -30,6 +30,18 @@ from tests.receiver.sample_jpegs import make_jpeg
 from tests.uploader.servers import FtpServer, vsftpd
 
 TEST_CAMERA = "camera.yard"
+# Form answers for an FTP server where nothing listens: loading a profile does not connect,
+# and a network test fails at "connect".
+UNREACHABLE: dict[str, Any] = {
+    "protocol": "ftp",
+    "host": "127.0.0.1",
+    "port": 9,
+    "username": "nobody",
+    "password": "unused",
+    "passive": True,
+    "verify_tls": True,
+    "http_path": "",
+}
 
 
 class FrameCamera(Camera):

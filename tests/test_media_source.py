@@ -57,7 +57,7 @@ async def test_browse_cameras_days_and_images(hass: HomeAssistant, archive: Fram
     await hass.async_add_executor_job(store, archive)
 
     root = await media_source.async_browse_media(hass, ROOT_ID)
-    assert root.title == "Camera uploads"
+    assert root.title == "Camera Upload"
     assert root.children is not None
     assert [child.title for child in root.children] == ["front", "garden"]
     assert all(child.can_expand and not child.can_play for child in root.children)
@@ -231,7 +231,7 @@ async def test_view_is_registered_once(hass: HomeAssistant, archive: FrameArchiv
     """A second media source for the same Home Assistant reuses the view."""
     del archive
     source = await camupload_media.async_get_media_source(hass)
-    assert source.name == "Camera uploads"
+    assert source.name == "Camera Upload"
     routes = [
         route
         for route in hass.http.app.router.routes()

@@ -1,14 +1,16 @@
 """Profile sensors keep their values over a reload and a restart."""
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from homeassistant.core import HomeAssistant, State
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import mock_restore_cache_with_extra_data
 
-from custom_components.camupload.const import DOMAIN
+from custom_components.camupload.const import DOMAIN, NO_ERROR
 from tests.profile_setup import (
+    UNREACHABLE,
     ftp_answers,
     load_profile,
     profile_entity,
@@ -81,19 +83,8 @@ async def test_restart_restores_the_values_kept(
         ],
     )
     await setup_camera(hass)
-    # Nothing here connects: the profile only starts and shows what was kept.
-    unreachable = {
-        "protocol": "ftp",
-        "host": "127.0.0.1",
-        "port": 9,
-        "username": "nobody",
-        "password": "unused",
-        "passive": True,
-        "verify_tls": True,
-        "http_path": "",
-    }
     runner = await load_profile(
-        hass, server_entry(unreachable, profile_subentry(directory="incoming"))
+        hass, server_entry(UNREACHABLE, profile_subentry(directory="incoming"))
     )
 
     assert runner.status.last_upload == uploaded
@@ -104,4 +95,50 @@ async def test_restart_restores_the_values_kept(
         "sensor.yard_last_upload", "sensor.yard_last_destination", "sensor.yard_uploads_today",
     ]  # fmt: skip
     assert states["last_profile_upload"].state == uploaded.isoformat()  # type: ignore[union-attr]
+    # An older version kept the URL as the state: the card shows its file name now.
+    assert states["last_destination"].state == "a.jpg"  # type: ignore[union-attr]
+    assert states["last_destination"].attributes["url"] == destination  # type: ignore[union-attr]
     assert states["uploads_today"].state == str(count)  # type: ignore[union-attr]
+
+
+def _kept(entity_id: str, value: str, **attributes: str) -> tuple[State, dict[str, Any]]:
+    """A text sensor's state and extra data as Home Assistant kept them at shutdown."""
+    return (
+        State(entity_id, value, attributes),
+        {"native_value": value, "native_unit_of_measurement": None},
+    )
+
+
+REFUSED = "store a.jpg: 553 Could not create file."
+
+
+@pytest.mark.parametrize(
+    ("kept_error", "restored"),
+    [(NO_ERROR, None), (REFUSED, REFUSED)],
+)
+async def test_restart_restores_the_last_error_and_destination(
+    hass: HomeAssistant, kept_error: str, restored: str | None
+) -> None:
+    """A kept error comes back, "No error" stays no error; the destination keeps URL and path."""
+    url = "ftp://cam@host:21/incoming/2026/05/06/m260506120000123.jpg"
+    path = "incoming/2026/05/06/m260506120000123.jpg"
+    mock_restore_cache_with_extra_data(
+        hass,
+        [
+            _kept("sensor.yard_last_error", kept_error),
+            _kept("sensor.yard_last_destination", "m260506120000123.jpg", url=url, path=path),
+        ],
+    )
+    await setup_camera(hass)
+    runner = await load_profile(
+        hass, server_entry(UNREACHABLE, profile_subentry(directory="incoming"))
+    )
+
+    assert runner.status.last_error == restored
+    assert hass.states.get("sensor.yard_last_error").state == kept_error  # type: ignore[union-attr]
+    assert (runner.status.last_destination, runner.status.last_path) == (url, path)
+    destination = hass.states.get("sensor.yard_last_destination")
+    assert destination is not None
+    assert destination.state == "m260506120000123.jpg"
+    assert destination.attributes["url"] == url
+    assert destination.attributes["path"] == path

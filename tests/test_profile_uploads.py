@@ -160,28 +160,6 @@ async def test_one_failing_profile_does_not_stop_the_others(
     assert alone.value.translation_key == "bad_name"
 
 
-async def test_network_test_button_shows_its_failure_as_last_error(
-    hass: HomeAssistant, vsftpd_server: FtpServer
-) -> None:
-    """A failed test fills the Last error sensor; a passed one clears it."""
-    await setup_camera(hass)
-    runner = await load_profile(
-        hass, server_entry(ftp_answers(vsftpd_server), profile_subentry(directory="incoming"))
-    )
-    button = profile_entity(hass, runner, "network_test", "button")
-    last_error = profile_entity(hass, runner, "last_error", "sensor")
-
-    vsftpd_server.stop()
-    await hass.services.async_call("button", "press", {"entity_id": button}, blocking=True)
-    failed = hass.states.get(last_error)
-    assert failed is not None
-    assert failed.state.startswith("connect")
-
-    vsftpd_server.start()
-    await hass.services.async_call("button", "press", {"entity_id": button}, blocking=True)
-    assert hass.states.get(last_error).state == "unknown"  # type: ignore[union-attr]
-
-
 async def test_rejected_password_starts_reauth(
     hass: HomeAssistant, vsftpd_server: FtpServer
 ) -> None:

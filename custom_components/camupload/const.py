@@ -4,6 +4,11 @@ from enum import StrEnum
 from typing import Final
 
 DOMAIN: Final = "camupload"
+# The one name users see (manifest.json's "name"): device manufacturer, media source, texts.
+NAME: Final = "Camera Upload"
+# Device models; the actions' target filter (services.yaml) names MODEL_PROFILE too.
+MODEL_RECEIVER_CAMERA: Final = "Receiver camera"
+MODEL_PROFILE: Final = "Upload profile"
 
 MIB: Final = 1024 * 1024
 
@@ -162,3 +167,7 @@ ATTR_PROFILE: Final = "profile"
 ATTR_EVENT: Final = "event"
 ATTR_CAMERA: Final = "camera"
 ATTR_VARIABLES: Final = "variables"
+
+# Profile sensors.
+# The Last error sensor's state after a success (or before any failure), translated in strings.
+NO_ERROR: Final = "no_error"

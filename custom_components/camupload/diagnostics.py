@@ -48,6 +48,7 @@ async def async_get_config_entry_diagnostics(
                 "spool": asdict(runner.spool.stats),
                 "last_upload": runner.status.last_upload,
                 "last_destination": runner.status.last_destination,
+                "last_path": runner.status.last_path,
                 "last_error": runner.status.last_error,
                 "uploads_today": runner.status.uploads_today,
             }

@@ -11,7 +11,7 @@ from homeassistant.helpers.event import async_call_later
 from homeassistant.util import dt as dt_util
 
 from .camera_feed import CameraFeed
-from .const import DOMAIN
+from .const import DOMAIN, MODEL_RECEIVER_CAMERA, NAME
 from .receiver_hub import ReceiverCamera, ReceiverHub
 
 # A 30 fps stream must not write 30 states a second: at most one write per entity this often.
@@ -25,9 +25,15 @@ def add_camera_entities(
     async_add_entities: AddConfigEntryEntitiesCallback,
     factory: Callable[[ReceiverCamera], Iterable[Entity]],
 ) -> None:
-    """Add factory's entities for every receiver camera, each to its camera subentry."""
-    for camera in hub.cameras.values():
+    """Add factory's entities for every receiver camera, each to its camera subentry.
+
+    Cameras added later, while the receiver runs, get theirs the same way.
+    """
+
+    def add(camera: ReceiverCamera) -> None:
         async_add_entities(list(factory(camera)), config_subentry_id=camera.subentry_id)
+
+    hub.follow_cameras(add)
 
 
 class ReceiverCameraEntity(Entity):
@@ -46,8 +52,8 @@ class ReceiverCameraEntity(Entity):
         self._attr_device_info = DeviceInfo(
             identifiers={(DOMAIN, camera.subentry_id)},
             name=camera.name,
-            manufacturer="camupload",
-            model="Upload camera",
+            manufacturer=NAME,
+            model=MODEL_RECEIVER_CAMERA,
         )
         self._last_write = -STATE_WRITE_INTERVAL
         self._pending_write: CALLBACK_TYPE | None = None

@@ -28,11 +28,11 @@ from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
 
 from .archive import ArchiveIndex, ArchiveItem, ArchivePathError, mime_type_of, parse_day
-from .const import DOMAIN
+from .const import DOMAIN, NAME
 
 ARCHIVE_FOLDER: Final = "camupload"
 ARCHIVE_URL: Final = "/api/camupload/archive"
-SOURCE_NAME: Final = "Camera uploads"
+SOURCE_NAME: Final = NAME
 # A day of a 1 fps camera is 86 400 images; the browser lists the newest this many.
 MAX_BROWSE_ITEMS: Final = 2000
 # Archived files never change under their name; let the browser keep thumbnails a while.

@@ -1,9 +1,11 @@
 """Entities of one upload profile: its device, buttons, schedule switch, sensors, connectivity."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
+from homeassistant.components import persistent_notification
 from homeassistant.components.binary_sensor import BinarySensorDeviceClass, BinarySensorEntity
 from homeassistant.components.button import ButtonEntity
 from homeassistant.components.sensor import (
@@ -20,9 +22,14 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.restore_state import RestoreEntity
 from homeassistant.util import dt as dt_util
 
-from .const import DOMAIN
+from .const import DOMAIN, MODEL_PROFILE, NAME, NO_ERROR
 from .profile_runner import ProfileRunner
-from .profile_status import ProfileStatus
+from .profile_status import (
+    ProfileStatus,
+    delivered_file_name,
+    network_test_notification_id,
+    network_test_report,
+)
 from .uploader_hub import UploaderHub
 
 
@@ -41,8 +48,8 @@ class ProfileEntity(Entity):
         self._attr_device_info = DeviceInfo(
             identifiers={(DOMAIN, runner.subentry_id)},
             name=runner.name,
-            manufacturer="camupload",
-            model="Upload profile",
+            manufacturer=NAME,
+            model=MODEL_PROFILE,
         )
 
     async def async_added_to_hass(self) -> None:
@@ -74,7 +81,7 @@ class UploadNowButton(ProfileEntity, ButtonEntity):
 
 
 class NetworkTestButton(ProfileEntity, ButtonEntity):
-    """Runs the network test and logs each step."""
+    """Runs the network test and shows each step in a notification."""
 
     _attr_entity_category = EntityCategory.DIAGNOSTIC
 
@@ -83,8 +90,16 @@ class NetworkTestButton(ProfileEntity, ButtonEntity):
         super().__init__(runner, "network_test")
 
     async def async_press(self) -> None:
-        """Run the test; a failed step becomes the profile's last error, a pass clears it."""
-        await self.runner.async_network_test()
+        """Run the test and notify its steps; a failed step also becomes the last error."""
+        runner = self.runner
+        log = await runner.async_network_test()
+        title, message = network_test_report(runner.name, runner.destination.url, log)
+        persistent_notification.async_create(
+            self.hass,
+            message,
+            title=title,
+            notification_id=network_test_notification_id(runner.subentry_id),
+        )
 
 
 class ScheduleSwitch(ProfileEntity, SwitchEntity, RestoreEntity):
@@ -120,7 +135,22 @@ class ScheduleSwitch(ProfileEntity, SwitchEntity, RestoreEntity):
         self.async_write_ha_state()
 
 
-type Restore = Callable[[ProfileStatus, object, datetime], None]
+ATTR_URL = "url"
+ATTR_PATH = "path"
+# Longest state Home Assistant keeps.
+MAX_STATE_LENGTH = 255
+
+
+@dataclass(frozen=True, kw_only=True)
+class KeptValue:
+    """A sensor's value kept at shutdown: its native value, attributes and when it was written."""
+
+    value: object
+    attributes: Mapping[str, Any]
+    written: datetime
+
+
+type Restore = Callable[[ProfileStatus, KeptValue], None]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -128,29 +158,55 @@ class ProfileSensorDescription(SensorEntityDescription):
     """A value read off a profile's runner, and how a value kept over a restart goes back."""
 
     value_fn: Callable[[ProfileRunner], datetime | str | int | None]
-    # Called with the status, the value kept at shutdown and when it was last written.
+    attributes_fn: Callable[[ProfileRunner], dict[str, Any]] | None = None
     restore_fn: Restore | None = None
 
 
 def _restore_unset(field: str, kind: type) -> Restore:
     """Put a kept value of kind back into status.field, unless the profile already set it."""
 
-    def restore(status: ProfileStatus, value: object, written: datetime) -> None:
-        del written
-        if getattr(status, field) is None and isinstance(value, kind):
-            setattr(status, field, value)
+    def restore(status: ProfileStatus, kept: KeptValue) -> None:
+        if getattr(status, field) is None and isinstance(kept.value, kind):
+            setattr(status, field, kept.value)
 
     return restore
 
 
-def _restore_uploads_today(status: ProfileStatus, value: object, written: datetime) -> None:
+def _restore_last_error(status: ProfileStatus, kept: KeptValue) -> None:
+    if kept.value != NO_ERROR:
+        _restore_unset("last_error", str)(status, kept)
+
+
+def _restore_last_destination(status: ProfileStatus, kept: KeptValue) -> None:
+    if status.last_destination is not None:
+        return
+    url = kept.attributes.get(ATTR_URL)
+    path = kept.attributes.get(ATTR_PATH)
+    if isinstance(url, str) and isinstance(path, str):
+        status.last_destination, status.last_path = url, path
+    elif isinstance(kept.value, str) and "://" in kept.value:
+        status.last_destination = kept.value  # kept by an older version: the URL was the state
+
+
+def _restore_uploads_today(status: ProfileStatus, kept: KeptValue) -> None:
     # Only a count written today still counts today.
     if (
         status.uploads_today == 0
-        and isinstance(value, int | float)
-        and dt_util.as_local(written).date() == status.day
+        and isinstance(kept.value, int | float)
+        and dt_util.as_local(kept.written).date() == status.day
     ):
-        status.uploads_today = int(value)
+        status.uploads_today = int(kept.value)
+
+
+def _last_destination_attributes(runner: ProfileRunner) -> dict[str, Any]:
+    status = runner.status
+    if status.last_destination is None:
+        return {}
+    return {ATTR_URL: status.last_destination, ATTR_PATH: status.last_path}
+
+
+def _truncated(text: str | None) -> str | None:
+    return text[:MAX_STATE_LENGTH] if text else None
 
 
 PROFILE_SENSORS: tuple[ProfileSensorDescription, ...] = (
@@ -161,23 +217,26 @@ PROFILE_SENSORS: tuple[ProfileSensorDescription, ...] = (
         value_fn=lambda runner: runner.status.last_upload,
         restore_fn=_restore_unset("last_upload", datetime),
     ),
+    # The file name fits a card; the attributes hold its URL and path on the server.
     ProfileSensorDescription(
         key="last_destination",
         translation_key="last_destination",
-        value_fn=lambda runner: runner.status.last_destination,
-        restore_fn=_restore_unset("last_destination", str),
+        value_fn=lambda runner: _truncated(delivered_file_name(runner.status)),
+        attributes_fn=_last_destination_attributes,
+        restore_fn=_restore_last_destination,
     ),
+    # NO_ERROR (shown translated, "No error") rather than "Unknown" while nothing failed.
     ProfileSensorDescription(
         key="last_error",
         translation_key="last_error",
         entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda runner: (runner.status.last_error or "")[:255] or None,
-        restore_fn=_restore_unset("last_error", str),
+        value_fn=lambda runner: _truncated(runner.status.last_error) or NO_ERROR,
+        restore_fn=_restore_last_error,
     ),
+    # Units of counts come translated from strings.json (unit_of_measurement).
     ProfileSensorDescription(
         key="uploads_today",
         translation_key="uploads_today",
-        native_unit_of_measurement="uploads",
         value_fn=lambda runner: runner.status.uploads_today,
         restore_fn=_restore_uploads_today,
     ),
@@ -185,7 +244,6 @@ PROFILE_SENSORS: tuple[ProfileSensorDescription, ...] = (
     ProfileSensorDescription(
         key="queued_uploads",
         translation_key="queued_uploads",
-        native_unit_of_measurement="files",
         value_fn=lambda runner: runner.queued,
     ),
 )
@@ -211,12 +269,23 @@ class ProfileSensor(ProfileEntity, RestoreSensor):
         data = await self.async_get_last_sensor_data()
         if state is None or data is None or data.native_value is None:
             return
-        restore(self.runner.status, data.native_value, state.last_updated)
+        restore(
+            self.runner.status,
+            KeptValue(
+                value=data.native_value, attributes=state.attributes, written=state.last_updated
+            ),
+        )
 
     @property
     def native_value(self) -> datetime | str | int | None:
         """The value now."""
         return self.entity_description.value_fn(self.runner)
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """Details too long for the state, if the sensor has any."""
+        attributes_fn = self.entity_description.attributes_fn
+        return attributes_fn(self.runner) if attributes_fn is not None else None
 
 
 class StreamingConnectivity(ProfileEntity, BinarySensorEntity):

@@ -386,6 +386,7 @@ class ProfileRunner:
         status.uploads_today += 1
         status.last_upload = dt_util.utcnow()
         status.last_destination = result.url
+        status.last_path = result.path
         status.last_error = None
         if status.failing_since is not None or not self._delivered_since_start:
             # An issue may also be left from before a restart.

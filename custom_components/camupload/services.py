@@ -14,7 +14,6 @@ from homeassistant.core import (
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers import entity_registry as er
-from homeassistant.helpers.service import async_extract_referenced_entity_ids
 from homeassistant.util.json import JsonObjectType
 from voluptuous import All, Optional, Schema
 
@@ -29,6 +28,28 @@ from .const import (
 )
 from .profile_runner import ProfileRunner
 from .runtime import ServerRuntimeData
+
+try:
+    from homeassistant.helpers.target import (
+        TargetSelection,
+        async_extract_referenced_entity_ids,
+    )
+
+    def referenced_entity_ids(hass: HomeAssistant, call: ServiceCall) -> set[str]:
+        """Entity ids a call targets, directly or through devices, areas, floors and labels."""
+        selected = async_extract_referenced_entity_ids(hass, TargetSelection(call.data))
+        return selected.referenced | selected.indirectly_referenced
+
+except ImportError:  # older Home Assistant (2025.4, the minimum) has it in helpers.service only
+    from homeassistant.helpers.service import (
+        async_extract_referenced_entity_ids as _extract_from_call,
+    )
+
+    def referenced_entity_ids(hass: HomeAssistant, call: ServiceCall) -> set[str]:
+        """Entity ids a call targets, directly or through devices, areas, floors and labels."""
+        selected = _extract_from_call(hass, call)
+        return selected.referenced | selected.indirectly_referenced
+
 
 _TARGETS = {
     **cv.TARGET_SERVICE_FIELDS,
@@ -60,9 +81,8 @@ def targeted_runners(hass: HomeAssistant, call: ServiceCall) -> list[ProfileRunn
     """The profiles an action targets by entity, device (or area) and profile name."""
     runners = loaded_runners(hass)
     chosen: dict[str, ProfileRunner] = {}
-    selected = async_extract_referenced_entity_ids(hass, call)
     registry = er.async_get(hass)
-    for entity_id in selected.referenced | selected.indirectly_referenced:
+    for entity_id in referenced_entity_ids(hass, call):
         registered = registry.async_get(entity_id)
         if registered is not None and (runner := runners.get(registered.config_subentry_id or "")):
             chosen[runner.subentry_id] = runner

@@ -5,6 +5,7 @@ import shutil
 from collections.abc import Iterable
 from pathlib import Path
 
+from homeassistant.components import persistent_notification
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
@@ -17,16 +18,18 @@ from .profile_status import (
     FAILING_ISSUE_PREFIX,
     events_store_key,
     failing_issue_id,
+    network_test_notification_id,
     spool_directory,
 )
 from .upload_settings import server_destination
 
 
 async def async_remove_profile_data(hass: HomeAssistant, subentry_ids: Iterable[str]) -> None:
-    """Delete what profiles left behind: repair issues, spooled files, event numbers."""
+    """Delete what profiles left behind: issues, test notifications, spools, event numbers."""
     ids = list(subentry_ids)
     for subentry_id in ids:
         ir.async_delete_issue(hass, DOMAIN, failing_issue_id(subentry_id))
+        persistent_notification.async_dismiss(hass, network_test_notification_id(subentry_id))
 
         await Store[dict[str, int]](
             hass, EVENTS_STORAGE_VERSION, events_store_key(subentry_id)
