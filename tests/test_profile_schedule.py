@@ -43,6 +43,8 @@ async def test_scheduled_uploads_follow_the_switch(
     hass: HomeAssistant, vsftpd_server: FtpServer, freezer: FrozenDateTimeFactory
 ) -> None:
     """While the switch is on, every interval uploads; off stops it."""
+    # Far from midnight: the minutes ticked below must not start a new day's count.
+    freezer.move_to("2026-06-15 19:00:00+00:00")
     camera = await setup_camera(hass)
     profile = profile_subentry(
         directory="incoming", file_name="$(TEXT.FTPFILE).jpg", schedule="interval", interval=60
