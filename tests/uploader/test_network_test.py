@@ -12,6 +12,7 @@ async def test_all_steps_pass(proftpd_server: FtpServer) -> None:
     names = [step.name.split()[0] for step in log.steps]
     assert names == ["resolve", "connect", "log", "directory", "store", "rename", "delete"]
     assert "220" in log.steps[1].detail
+    assert log.steps[-1].detail == "done"  # the client's True is not what a user should read
     assert log.failed_step is None
     assert (proftpd_server.files / "net" / "test").is_dir()
     assert not (proftpd_server.files / "net" / "test" / TEST_FILE_NAME).exists()

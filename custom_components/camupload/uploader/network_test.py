@@ -80,8 +80,10 @@ class _Recorder:
 
 
 def _describe(result: object) -> str:
-    if result is None:
+    if result is None or result is True:
         return "done"
+    if result is False:
+        return "nothing to do"
     return str(result)
 
 
