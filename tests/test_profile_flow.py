@@ -192,6 +192,22 @@ async def test_profile_errors_recover_and_preview(hass: HomeAssistant) -> None:
     assert subentry.data[CONF_OVERRIDE_PASSWORD] == "x"
     assert subentry.data[CONF_PROFILE_NUMBER] == 1
 
+    # Another override server with an empty password: the old one is not sent there.
+    result = await _reconfigure_form(hass, entry, subentry)
+    result = await configure(
+        result["flow_id"], _answers(result, name="Gate", override_host="elsewhere.invalid")
+    )
+    assert result["reason"] == "reconfigure_successful"
+    subentry = entry.subentries[subentry.subentry_id]
+    assert subentry.data[CONF_OVERRIDE_PASSWORD] == ""
+    result = await _reconfigure_form(hass, entry, subentry)
+    result = await configure(
+        result["flow_id"],
+        _answers(result, name="Gate", override_host=EMPTIED, override_password="x"),
+    )
+    subentry = entry.subentries[subentry.subentry_id]
+    assert subentry.data[CONF_OVERRIDE_PASSWORD] == "x"
+
     # Clearing the override user name clears its password: the server's login is used again.
     result = await _reconfigure_form(hass, entry, subentry)
     result = await configure(

@@ -244,16 +244,23 @@ async def test_reconfigure_can_empty_the_path_and_never_shows_the_password(
     assert shown[CONF_HTTP_PATH] == f"/photo/{HTTP_USER}"
     assert not shown.get(CONF_PASSWORD)  # the stored password never reaches the browser
 
-    # Emptied path and user: the default path /photo/ is then refused (404).
+    # Emptied path and user: the stored password is not kept for another (anonymous) login.
     answers = {**shown}
     del answers[CONF_HTTP_PATH], answers["username"]
     result = await hass.config_entries.flow.async_configure(result["flow_id"], answers)
-    assert result["errors"] == {"base": "protocol_error"}
+    assert result["errors"] == {CONF_PASSWORD: "password_needed"}
     assert "username" not in _as_shown(result)
     assert not _as_shown(result).get(CONF_PASSWORD)
 
-    # Only the path emptied: the default /photo/cam takes the upload.
+    # Typed for the anonymous login: checked, and the default path /photo/ is refused (404).
+    answers = {**_as_shown(result), CONF_PASSWORD: HTTP_PASSWORD}
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], answers)
+    assert result["errors"] == {"base": "protocol_error"}
+    assert _as_shown(result)[CONF_PASSWORD] == HTTP_PASSWORD  # typed, so shown again
+
+    # Only the path emptied, the user back as stored: an empty password keeps the stored one.
     answers = {**_as_shown(result), "username": HTTP_USER}
+    del answers[CONF_PASSWORD]
     result = await hass.config_entries.flow.async_configure(result["flow_id"], answers)
     await hass.async_block_till_done()
     assert result["type"] is FlowResultType.ABORT

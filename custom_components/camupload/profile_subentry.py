@@ -298,12 +298,13 @@ class ProfileSubentryFlow(ConfigSubentryFlow):
             data = flatten_sections(user_input)
             typed_password = str(data[CONF_OVERRIDE_PASSWORD])
             name = str(data.pop(CONF_PROFILE_NAME)).strip()
-            cleared_user = bool(current.get(CONF_OVERRIDE_USERNAME)) and not data.get(
-                CONF_OVERRIDE_USERNAME
+            same_login = all(
+                current.get(key, "") == data.get(key, "")
+                for key in (CONF_OVERRIDE_HOST, CONF_OVERRIDE_USERNAME)
             )
-            if not data[CONF_OVERRIDE_PASSWORD] and not cleared_user:
-                # Empty keeps the override password (it is never shown); clearing the
-                # override user clears it too.
+            if not data[CONF_OVERRIDE_PASSWORD] and same_login:
+                # Empty keeps the override password (it is never shown), but only for the same
+                # server and user: it must not go to another one (clearing the user clears it).
                 data[CONF_OVERRIDE_PASSWORD] = current.get(CONF_OVERRIDE_PASSWORD, "")
             data[CONF_PROFILE_NUMBER] = current.get(CONF_PROFILE_NUMBER) or self._next_number()
             shown = {**data, CONF_PROFILE_NAME: name}

@@ -84,8 +84,8 @@ def server_schema(current: Mapping[str, Any], *, password: str = "") -> vol.Sche
     )
 
 
-def server_data(user_input: Mapping[str, Any], *, old_password: str = "") -> dict[str, Any]:
-    """The entry data for a submitted form; an empty password keeps old_password."""
+def server_data(user_input: Mapping[str, Any]) -> dict[str, Any]:
+    """The entry data for a submitted form."""
     protocol = Protocol(user_input[CONF_PROTOCOL])
     return {
         CONF_ENTRY_KIND: EntryKind.SERVER,
@@ -93,11 +93,21 @@ def server_data(user_input: Mapping[str, Any], *, old_password: str = "") -> dic
         CONF_HOST: user_input[CONF_HOST].strip(),
         CONF_PORT: int(user_input.get(CONF_PORT) or DEFAULT_PORTS[protocol]),
         CONF_USERNAME: user_input.get(CONF_USERNAME, "").strip(),
-        CONF_PASSWORD: user_input.get(CONF_PASSWORD) or old_password,
+        CONF_PASSWORD: user_input.get(CONF_PASSWORD) or "",
         CONF_PASSIVE: user_input[CONF_PASSIVE],
         CONF_VERIFY_TLS: user_input.get(CONF_VERIFY_TLS, True),
         CONF_HTTP_PATH: user_input.get(CONF_HTTP_PATH, "").strip(),
     }
+
+
+def keeps_password(before: Mapping[str, Any], after: Mapping[str, Any]) -> bool:
+    """Whether an empty password field keeps the stored one: same protocol, server and user.
+
+    Anything else would send the secret to another server, or as another (anonymous) user.
+    """
+    return all(
+        before.get(key) == after.get(key) for key in (CONF_PROTOCOL, CONF_HOST, CONF_USERNAME)
+    )
 
 
 def typed_password(user_input: Mapping[str, Any] | None) -> str:
@@ -178,7 +188,7 @@ class ServerFlow(ConfigFlow):
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Change a server's options; an empty password keeps the current one."""
+        """Change a server's options; an empty password keeps the current one for the same login."""
         entry = self._get_reconfigure_entry()
         if entry.data.get(CONF_ENTRY_KIND) != EntryKind.SERVER:
             return self.async_abort(reason="use_options")
@@ -186,13 +196,18 @@ class ServerFlow(ConfigFlow):
         placeholders = {"error": ""}
         current: Mapping[str, Any] = entry.data
         if user_input is not None:
-            data = server_data(user_input, old_password=entry.data.get(CONF_PASSWORD, ""))
+            data = server_data(user_input)
+            if keeps_password(entry.data, data):
+                data[CONF_PASSWORD] = data[CONF_PASSWORD] or entry.data.get(CONF_PASSWORD, "")
             current = data
             if (unique_id := server_unique_id(data)) != entry.unique_id:
                 # Moved onto another server: that one must not be configured already.
                 await self.async_set_unique_id(unique_id)
                 self._abort_if_unique_id_configured()
-            errors = await self._async_login_errors(data, placeholders)
+            if not data[CONF_PASSWORD] and entry.data.get(CONF_PASSWORD):
+                errors = {CONF_PASSWORD: "password_needed"}
+            else:
+                errors = await self._async_login_errors(data, placeholders)
             if not errors:
                 return self.async_update_reload_and_abort(
                     entry, unique_id=server_unique_id(data), title=server_title(data), data=data
