@@ -192,22 +192,6 @@ async def test_profile_errors_recover_and_preview(hass: HomeAssistant) -> None:
     assert subentry.data[CONF_OVERRIDE_PASSWORD] == "x"
     assert subentry.data[CONF_PROFILE_NUMBER] == 1
 
-    # Another override server with an empty password: the old one is not sent there.
-    result = await _reconfigure_form(hass, entry, subentry)
-    result = await configure(
-        result["flow_id"], _answers(result, name="Gate", override_host="elsewhere.invalid")
-    )
-    assert result["reason"] == "reconfigure_successful"
-    subentry = entry.subentries[subentry.subentry_id]
-    assert subentry.data[CONF_OVERRIDE_PASSWORD] == ""
-    result = await _reconfigure_form(hass, entry, subentry)
-    result = await configure(
-        result["flow_id"],
-        _answers(result, name="Gate", override_host=EMPTIED, override_password="x"),
-    )
-    subentry = entry.subentries[subentry.subentry_id]
-    assert subentry.data[CONF_OVERRIDE_PASSWORD] == "x"
-
     # Clearing the override user name clears its password: the server's login is used again.
     result = await _reconfigure_form(hass, entry, subentry)
     result = await configure(
@@ -224,6 +208,43 @@ async def test_profile_errors_recover_and_preview(hass: HomeAssistant) -> None:
     assert result["type"] is FlowResultType.CREATE_ENTRY
     numbers = sorted(s.data[CONF_PROFILE_NUMBER] for s in entry.subentries.values())
     assert numbers == [1, 2]
+
+
+async def test_override_password_stays_with_its_server(hass: HomeAssistant) -> None:
+    """An empty override password keeps the stored one only for the same server and user."""
+    await setup_camera(hass)
+    entry = server_entry(ftp_answers(_server()))
+    entry.add_to_hass(hass)
+    configure = hass.config_entries.subentries.async_configure
+    result = await _add_form(hass, entry)
+    result = await configure(
+        result["flow_id"],
+        _answers(result, name="Gate", override_username="u", override_password="x"),
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    subentry = _only_profile(entry)
+
+    # The same login, password left empty: kept.
+    result = await _reconfigure_form(hass, entry, subentry)
+    result = await configure(result["flow_id"], _answers(result, name="Gate"))
+    subentry = entry.subentries[subentry.subentry_id]
+    assert subentry.data[CONF_OVERRIDE_PASSWORD] == "x"
+
+    # Another override server with an empty password: the old one is not sent there.
+    result = await _reconfigure_form(hass, entry, subentry)
+    result = await configure(
+        result["flow_id"], _answers(result, name="Gate", override_host="elsewhere.invalid")
+    )
+    assert result["reason"] == "reconfigure_successful"
+    subentry = entry.subentries[subentry.subentry_id]
+    assert subentry.data[CONF_OVERRIDE_PASSWORD] == ""
+    result = await _reconfigure_form(hass, entry, subentry)
+    result = await configure(
+        result["flow_id"],
+        _answers(result, name="Gate", override_host=EMPTIED, override_password="x"),
+    )
+    subentry = entry.subentries[subentry.subentry_id]
+    assert subentry.data[CONF_OVERRIDE_PASSWORD] == "x"
 
 
 async def test_form_is_sectioned_and_data_stays_flat(hass: HomeAssistant) -> None:
