@@ -128,6 +128,10 @@ async def _push_stream(
     assert response.status == 200
 
 
+# Long enough that a camera reconnecting at once stays within it on a loaded machine.
+IDLE_AFTER = 3
+
+
 async def test_a_stream_is_one_upload(
     hass: HomeAssistant,
     hass_client_no_auth: ClientSessionGenerator,
@@ -139,7 +143,7 @@ async def test_a_stream_is_one_upload(
     ends the stream, so its next frame starts a new upload.
     """
     monkeypatch.setattr(camupload_entity, "STATE_WRITE_INTERVAL", 0.2)  # many writes, quickly
-    entry = receiver_entry(free_port(), idle_after=1)
+    entry = receiver_entry(free_port(), idle_after=IDLE_AFTER)
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
@@ -181,9 +185,9 @@ async def test_a_stream_is_one_upload(
     await _written(hass, entry, CAMERA_ENTITY, last_upload)
     assert len(uploads) == 3
 
-    # A pause beyond "idle after" (1 s) ends a stream, within one connection too.
-    await asyncio.sleep(1.5)
-    await _push_stream(client, 6, interval=0.1, pause_after=2, pause=1.5)
+    # A pause beyond "idle after" ends a stream, within one connection too.
+    await asyncio.sleep(IDLE_AFTER + 0.5)
+    await _push_stream(client, 6, interval=0.1, pause_after=2, pause=IDLE_AFTER + 0.5)
     await _written(hass, entry, CAMERA_ENTITY, last_upload)
     assert len(uploads) == 5
     # A camera reconnecting within that time goes on with the same stream.

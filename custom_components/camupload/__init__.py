@@ -1,5 +1,6 @@
 """Camera Upload: upload camera images to servers, and receive images that cameras push."""
 
+import logging
 import shutil
 from functools import partial
 
@@ -10,11 +11,14 @@ from homeassistant.helpers.typing import ConfigType
 
 from .archive_setup import archive_writer
 from .const import CONF_ENTRY_KIND, DOMAIN, EntryKind
+from .receiver import AccountError
 from .receiver_hub import ReceiverHub, last_frames_folder
 from .receiver_views import PhotoUploadView, StreamUploadView
 from .runtime import CamuploadConfigEntry, ReceiverRuntimeData, ServerRuntimeData, receiver_hub
 from .services import async_setup_services
 from .uploader_hub import UploaderHub, async_remove_profile_data
+
+_LOGGER = logging.getLogger(__name__)
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
@@ -51,6 +55,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: CamuploadConfigEntry) ->
         entry.runtime_data = ServerRuntimeData(hub=uploader)
         entry.async_on_unload(uploader.async_stop)
     entry.async_on_unload(entry.add_update_listener(_async_entry_updated))
+    if kind is EntryKind.RECEIVER:
+        # A camera added or removed while the receiver was starting had no listener yet.
+        await hub.async_apply_camera_changes()
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS[kind])
     return True
 
@@ -73,8 +80,12 @@ async def _async_entry_updated(hass: HomeAssistant, entry: CamuploadConfigEntry)
     """
     hub = receiver_hub(entry)
     if hub is not None and not hub.settings_changed():
-        await hub.async_apply_camera_changes()
-        return
+        try:
+            await hub.async_apply_camera_changes()
+        except AccountError as err:  # the running logins are untouched; a restart takes them
+            _LOGGER.warning("Camera logins cannot change live (%s); restarting the receiver", err)
+        else:
+            return
     await hass.config_entries.async_reload(entry.entry_id)
 
 

@@ -14,7 +14,7 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
 )
 from homeassistant.components.switch import SwitchEntity
-from homeassistant.const import STATE_ON, EntityCategory
+from homeassistant.const import MAX_LENGTH_STATE_STATE, STATE_ON, EntityCategory
 from homeassistant.core import callback
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity
@@ -137,8 +137,6 @@ class ScheduleSwitch(ProfileEntity, SwitchEntity, RestoreEntity):
 
 ATTR_URL = "url"
 ATTR_PATH = "path"
-# Longest state Home Assistant keeps.
-MAX_STATE_LENGTH = 255
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -206,7 +204,7 @@ def _last_destination_attributes(runner: ProfileRunner) -> dict[str, Any]:
 
 
 def _truncated(text: str | None) -> str | None:
-    return text[:MAX_STATE_LENGTH] if text else None
+    return text[:MAX_LENGTH_STATE_STATE] if text else None
 
 
 PROFILE_SENSORS: tuple[ProfileSensorDescription, ...] = (
@@ -233,7 +231,7 @@ PROFILE_SENSORS: tuple[ProfileSensorDescription, ...] = (
         value_fn=lambda runner: _truncated(runner.status.last_error) or NO_ERROR,
         restore_fn=_restore_last_error,
     ),
-    # Units of counts come translated from strings.json (unit_of_measurement).
+    # Counts carry no unit: the name says what is counted, and "1 uploads" reads badly.
     ProfileSensorDescription(
         key="uploads_today",
         translation_key="uploads_today",
