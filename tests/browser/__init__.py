@@ -1,0 +1,1 @@
+"""Tests that drive the real Home Assistant frontend in Chromium."""
