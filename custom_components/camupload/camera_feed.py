@@ -36,6 +36,8 @@ class CameraFeed:
         self._times: deque[float] = deque(maxlen=MAX_FRAME_TIMES)
         self._subscribers: set[asyncio.Queue[LatestFrame | None]] = set()
         self._listeners: list[Callable[[], None]] = []
+        self._close_listeners: list[Callable[[], None]] = []
+        self.closed = False
 
     def push(self, frame: LatestFrame) -> None:
         """Take a new frame: it becomes the latest and goes to every live subscriber."""
@@ -61,10 +63,23 @@ class CameraFeed:
             self._times.popleft()
         return round(len(self._times) / FRAME_RATE_WINDOW, 2)
 
-    def add_listener(self, listener: Callable[[], None]) -> Callable[[], None]:
-        """Call listener after every frame; returns the function that removes it."""
+    def add_listener(
+        self, listener: Callable[[], None], on_close: Callable[[], None] | None = None
+    ) -> Callable[[], None]:
+        """Call listener after every frame, and on_close when the feed closes.
+
+        Returns the function that removes both.
+        """
         self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener)
+        if on_close is not None:
+            self._close_listeners.append(on_close)
+
+        def remove() -> None:
+            self._listeners.remove(listener)
+            if on_close is not None:
+                self._close_listeners.remove(on_close)
+
+        return remove
 
     async def stream(self) -> AsyncGenerator[LatestFrame]:
         """Yield the latest frame now (if any), then each new one, until the feed closes."""
@@ -79,11 +94,14 @@ class CameraFeed:
             self._subscribers.discard(queue)
 
     def close(self) -> None:
-        """End every live stream (the receiver is stopping)."""
+        """End every live stream and tell on_close listeners (the receiver or camera is going)."""
+        self.closed = True
         for queue in self._subscribers:
             if queue.full():
                 queue.get_nowait()
             queue.put_nowait(None)
+        for on_close in list(self._close_listeners):
+            on_close()
 
     @property
     def viewers(self) -> int:

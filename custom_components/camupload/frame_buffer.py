@@ -12,10 +12,11 @@ from collections.abc import Callable
 
 from homeassistant.components.camera import async_get_image
 from homeassistant.config_entries import ConfigEntry, ConfigEntryState
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
+from homeassistant.helpers.event import async_track_entity_registry_updated_event
 from homeassistant.util import dt as dt_util
 
 from .camera_feed import CameraFeed
@@ -26,6 +27,8 @@ from .uploader.clip import MAX_CLIP_FRAMES, Frame
 _LOGGER = logging.getLogger(__name__)
 
 CAMERA_TIMEOUT = 10  # seconds allowed for one frame from a camera entity
+# Receiver entry states in which its hub's feeds serve frames.
+RECEIVER_RUNNING = frozenset({ConfigEntryState.SETUP_IN_PROGRESS, ConfigEntryState.LOADED})
 
 
 def buffer_length(seconds: float, frame_rate: float) -> int:
@@ -57,23 +60,30 @@ class FrameBuffer:
 def receiver_feed(
     hass: HomeAssistant, entity_id: str, hub: ReceiverHub | None = None
 ) -> CameraFeed | None:
-    """The live feed of a camupload receiver camera (in hub, or the loaded receiver's)."""
+    """The open feed of a camupload receiver camera (in hub, or its receiver's running hub)."""
     registered = er.async_get(hass).async_get(entity_id)
     if registered is None or registered.platform != DOMAIN or registered.config_entry_id is None:
         return None
     if hub is None:
         entry: ConfigEntry | None = hass.config_entries.async_get_entry(registered.config_entry_id)
-        if entry is None or entry.state is not ConfigEntryState.LOADED:
+        # A camera first registered while its receiver sets up already has its hub's feed.
+        if entry is None or entry.state not in RECEIVER_RUNNING:
             return None
         # runtime.py imports this module's users: test the hub, not the runtime data class.
-        hub = getattr(entry.runtime_data, "hub", None)
+        hub = getattr(getattr(entry, "runtime_data", None), "hub", None)
         if not isinstance(hub, ReceiverHub):
             return None
-    return hub.feeds.get(registered.unique_id)
+    feed = hub.feeds.get(registered.unique_id)
+    return None if feed is None or feed.closed else feed
 
 
 class FrameCollector:
-    """Fills a FrameBuffer from one camera until stopped."""
+    """Fills a FrameBuffer from one camera until stopped, following the camera as it changes.
+
+    A camupload receiver camera pushes its frames; any other camera entity is polled. A
+    receiver camera's feed is replaced when the camera is removed and added again (the
+    entity registry tells) or when its receiver restarts (SIGNAL_RECEIVER_STARTED tells).
+    """
 
     def __init__(
         self, hass: HomeAssistant, entry: ConfigEntry, entity_id: str, buffer: FrameBuffer
@@ -83,53 +93,73 @@ class FrameCollector:
         self.entry = entry
         self.entity_id = entity_id
         self.buffer = buffer
+        self._feed: CameraFeed | None = None
         self._remove_listener: Callable[[], None] | None = None
         self._task: asyncio.Task[None] | None = None
-        self._unsubscribe_restarts: Callable[[], None] | None = None
+        self._unsubscribes: list[Callable[[], None]] = []
 
     @property
     def pushed(self) -> bool:
         """Whether frames arrive from a receiver feed (no polling)."""
-        return self._remove_listener is not None
+        return self._feed is not None
 
     def start(self) -> None:
-        """Subscribe to the receiver's feed, or start polling the camera entity."""
-        # A reloaded receiver has new feeds; one that loads after us replaces the polling.
-        self._unsubscribe_restarts = async_dispatcher_connect(
-            self.hass, SIGNAL_RECEIVER_STARTED, self._receiver_started
-        )
-        self._attach()
+        """Subscribe to the receiver camera's feed, or poll the camera entity; follow changes."""
+        self._unsubscribes = [
+            # A restarted receiver has new feeds under the same, unchanged registry entries.
+            async_dispatcher_connect(self.hass, SIGNAL_RECEIVER_STARTED, self._receiver_started),
+            # A camera removed and added again keeps its entity id but has a new feed.
+            async_track_entity_registry_updated_event(
+                self.hass, self.entity_id, self._registry_updated
+            ),
+        ]
+        self._follow(receiver_feed(self.hass, self.entity_id))
 
     @callback
     def _receiver_started(self, hub: ReceiverHub) -> None:
-        if (feed := receiver_feed(self.hass, self.entity_id, hub)) is None:
+        if (feed := receiver_feed(self.hass, self.entity_id, hub)) is not None:
+            self._follow(feed)
+
+    @callback
+    def _registry_updated(self, event: Event[er.EventEntityRegistryUpdatedData]) -> None:
+        del event
+        self._follow(receiver_feed(self.hass, self.entity_id))
+
+    @callback
+    def _feed_closed(self) -> None:
+        # Restart or registry tells what comes next; a poll begun at shutdown would linger.
+        self._detach()
+
+    @callback
+    def _frame_pushed(self) -> None:
+        if self._feed is not None and (latest := self._feed.latest) is not None:
+            self.buffer.add(Frame(taken=latest.received_at, jpeg=latest.data))
+
+    def _follow(self, feed: CameraFeed | None) -> None:
+        """Take frames from feed, or poll the camera entity when there is no feed."""
+        if feed is not None and feed is self._feed:
+            return
+        if feed is None and self._task is not None:
             return
         self._detach()
-        self._attach(feed)
+        if feed is not None:
+            self._feed = feed
+            self._remove_listener = feed.add_listener(
+                self._frame_pushed, on_close=self._feed_closed
+            )
+            return
+        self._task = self.entry.async_create_background_task(
+            self.hass, self._poll(), f"camupload frames of {self.entity_id}"
+        )
 
     def _detach(self) -> None:
         if self._remove_listener is not None:
             self._remove_listener()
             self._remove_listener = None
+        self._feed = None
         if self._task is not None:
             self._task.cancel()
             self._task = None
-
-    def _attach(self, feed: CameraFeed | None = None) -> None:
-        feed = feed or receiver_feed(self.hass, self.entity_id)
-        if feed is not None:
-
-            @callback
-            def _pushed() -> None:
-                latest = feed.latest
-                if latest is not None:
-                    self.buffer.add(Frame(taken=latest.received_at, jpeg=latest.data))
-
-            self._remove_listener = feed.add_listener(_pushed)
-            return
-        self._task = self.entry.async_create_background_task(
-            self.hass, self._poll(), f"camupload frames of {self.entity_id}"
-        )
 
     async def _poll(self) -> None:
         while True:
@@ -143,9 +173,9 @@ class FrameCollector:
 
     async def stop(self) -> None:
         """Stop collecting."""
-        if self._unsubscribe_restarts is not None:
-            self._unsubscribe_restarts()
-            self._unsubscribe_restarts = None
+        for unsubscribe in self._unsubscribes:
+            unsubscribe()
+        self._unsubscribes = []
         task = self._task
         self._detach()
         if task is not None:
