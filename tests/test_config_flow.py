@@ -1,5 +1,6 @@
 """Tests for the first step of the config flow and the two entry kinds it creates."""
 
+import ftplib
 import json
 from collections.abc import Mapping
 from pathlib import Path
@@ -7,6 +8,7 @@ from typing import Any
 
 import pytest
 from homeassistant.config_entries import SOURCE_USER, ConfigEntry, ConfigEntryState
+from homeassistant.const import CONF_PASSWORD, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers.translation import async_get_translations
@@ -112,36 +114,81 @@ async def _abort_text(hass: HomeAssistant, kind: str, result: Mapping[str, Any])
 
 @pytest.mark.parametrize("kind", [SUBENTRY_CAMERA, SUBENTRY_PROFILE])
 async def test_every_entry_offers_both_subentry_kinds(hass: HomeAssistant, kind: str) -> None:
-    """The integration page's buttons list every entry: each must accept both kinds of flow."""
+    """The integration page's buttons list every entry: each opens the flow's first form."""
     receiver, server = receiver_entry(free_port()), _server("192.0.2.3")
     for entry in (receiver, server):
         entry.add_to_hass(hass)
+    for entry in (receiver, server):
         assert kind in entry.supported_subentry_types
         result = await _start_subentry(hass, entry, kind)
-        assert result["type"] in {FlowResultType.FORM, FlowResultType.ABORT}
+        assert result["type"] is FlowResultType.FORM
+        assert result["step_id"] == "user"
 
 
-async def test_camera_on_a_server_names_the_receiver(hass: HomeAssistant) -> None:
-    """A camera flow started on a server ends in a message naming the receiver entry."""
+def _ftp_login_reply(port: int, username: str, password: str) -> str:
+    """The receiver's reply to an FTP login (230 accepted, 530 refused)."""
+    with ftplib.FTP() as ftp:
+        ftp.connect("127.0.0.1", port, timeout=10)
+        try:
+            return ftp.login(username, password)
+        except ftplib.error_perm as refused:
+            return str(refused)
+
+
+async def test_camera_started_on_a_server_goes_to_the_receiver(hass: HomeAssistant) -> None:
+    """Add camera picked on a server adds the camera to the receiver, whose login works at once.
+
+    The flow ends in a message with the same login text as the "created" dialog.
+    """
     server = _server("192.0.2.3")
     server.add_to_hass(hass)
     result = await _start_subentry(hass, server, SUBENTRY_CAMERA)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "camera_needs_receiver"
     assert "Upload receiver" in await _abort_text(hass, SUBENTRY_CAMERA, result)
-    assert not server.subentries
 
-    receiver = receiver_entry(free_port())
+    port = free_port()
+    receiver = receiver_entry(port)
     receiver.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(receiver.entry_id)
+    await hass.async_block_till_done()
     result = await _start_subentry(hass, server, SUBENTRY_CAMERA)
-    assert result["reason"] == "camera_belongs_to_receiver"
-    assert f"**{receiver.title}**" in await _abort_text(hass, SUBENTRY_CAMERA, result)
-    # The receiver itself still adds cameras.
-    assert (await _start_subentry(hass, receiver, SUBENTRY_CAMERA))["step_id"] == "user"
+    assert result["type"] is FlowResultType.FORM
+    result = dict(
+        await hass.config_entries.subentries.async_configure(result["flow_id"], {"name": "Garage"})
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "camera_added_to_receiver"
+    assert not server.subentries
+    (camera,) = [sub for sub in receiver.subentries.values() if sub.title == "Garage"]
+    assert camera.subentry_type == SUBENTRY_CAMERA
+    assert camera.unique_id == "garage"
+    shown = result["description_placeholders"]
+    assert camera.data == {CONF_USERNAME: "garage", CONF_PASSWORD: shown["password"]}
+
+    text = await _abort_text(hass, SUBENTRY_CAMERA, result)
+    assert "**Garage** was added to the Upload receiver" in text
+    assert "User name: `garage`" in text
+    assert f"Password: `{shown['password']}`" in text
+    assert shown["curl"] in text
+    # The receiver's accounts take the new login now; a wrong password is still refused.
+    login = await hass.async_add_executor_job(_ftp_login_reply, port, "garage", shown["password"])
+    assert login.startswith("230"), login
+    login = await hass.async_add_executor_job(_ftp_login_reply, port, "garage", "wrong")
+    assert login.startswith("530"), login
+
+    # The receiver itself still adds cameras the usual way.
+    result = await _start_subentry(hass, receiver, SUBENTRY_CAMERA)
+    result = dict(
+        await hass.config_entries.subentries.async_configure(result["flow_id"], {"name": "Gate"})
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert {sub.title for sub in receiver.subentries.values()} == {"Front door", "Garage", "Gate"}
+    assert await hass.config_entries.async_unload(receiver.entry_id)
 
 
-async def test_profile_on_the_receiver_names_the_servers(hass: HomeAssistant) -> None:
-    """A profile flow started on the receiver ends in a message naming the server entries."""
+async def test_profile_started_on_the_receiver_without_a_server(hass: HomeAssistant) -> None:
+    """With no upload server, Add upload profile on the receiver says to add a server first."""
     receiver = receiver_entry(free_port())
     receiver.add_to_hass(hass)
     subentries_before = set(receiver.subentries)
@@ -149,17 +196,7 @@ async def test_profile_on_the_receiver_names_the_servers(hass: HomeAssistant) ->
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "profile_needs_server"
     assert "Upload server" in await _abort_text(hass, SUBENTRY_PROFILE, result)
-
-    servers = [_server("192.0.2.3"), _server("192.0.2.4")]
-    for server in servers:
-        server.add_to_hass(hass)
-    result = await _start_subentry(hass, receiver, SUBENTRY_PROFILE)
-    assert result["reason"] == "profile_belongs_to_server"
-    text = await _abort_text(hass, SUBENTRY_PROFILE, result)
-    assert all(server.title in text for server in servers)
     assert set(receiver.subentries) == subentries_before
-    # A server still adds profiles.
-    assert (await _start_subentry(hass, servers[0], SUBENTRY_PROFILE))["step_id"] == "user"
 
 
 async def test_texts_say_camera_upload(hass: HomeAssistant) -> None:

@@ -20,6 +20,7 @@ from custom_components.camupload.const import (
     SUBENTRY_PROFILE,
 )
 from custom_components.camupload.upload_settings import PROFILE_DEFAULTS, ProfileSettings
+from tests.conftest import free_port
 from tests.frontend_text import render_message
 from tests.profile_setup import (
     TEST_CAMERA,
@@ -28,6 +29,7 @@ from tests.profile_setup import (
     server_entry,
     setup_camera,
 )
+from tests.receiver_setup import receiver_entry
 from tests.uploader.servers import FtpServer
 
 pytestmark = pytest.mark.enable_socket
@@ -559,3 +561,92 @@ async def test_password_only_override_is_kept(hass: HomeAssistant) -> None:
         data = entry.subentries[subentry.subentry_id].data
         assert data["directory"] == directory
         assert data[CONF_OVERRIDE_PASSWORD] == "p2"
+
+
+async def _start_on_receiver(hass: HomeAssistant, receiver: MockConfigEntry) -> SubentryFlowResult:
+    """Add upload profile, picked on the receiver's entry."""
+    return await hass.config_entries.subentries.async_init(
+        (receiver.entry_id, SUBENTRY_PROFILE), context={"source": "user"}
+    )
+
+
+async def _added_text(hass: HomeAssistant, result: Mapping[str, Any]) -> str:
+    """The message that ends a redirected profile flow, as the frontend shows it."""
+    texts = await async_get_translations(hass, "en", "config_subentries", [DOMAIN])
+    key = f"component.{DOMAIN}.config_subentries.{SUBENTRY_PROFILE}.abort.{result['reason']}"
+    return render_message(texts[key], result["description_placeholders"] or {})
+
+
+async def test_profile_started_on_the_receiver_goes_to_the_server(hass: HomeAssistant) -> None:
+    """With one server, the receiver's Add upload profile runs the same form for that server."""
+    await setup_camera(hass)
+    receiver = receiver_entry(free_port())
+    receiver.add_to_hass(hass)
+    server = server_entry(ftp_answers(_server()), profile_subentry("Gate"))
+    server.add_to_hass(hass)
+    hass.config_entries.async_update_entry(server, title="garage@127.0.0.1")
+    receiver_subentries = dict(receiver.subentries)
+
+    result = await _start_on_receiver(hass, receiver)
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "user"
+    # The form is the server's: its errors recover as on the server itself.
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], _answers(result, name="gate")
+    )
+    assert result["errors"] == {"name": "name_taken"}
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], _answers(result, directory="up")
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "profile_added_to_server"
+    assert dict(receiver.subentries) == receiver_subentries
+    (yard,) = (s for s in server.subentries.values() if s.title == "Yard")
+    assert yard.subentry_type == SUBENTRY_PROFILE
+    assert yard.data["directory"] == "up"
+    assert yard.data[CONF_PROFILE_NUMBER] == 2  # numbered after the server's own "Gate"
+    text = await _added_text(hass, result)
+    # In a code span: the frontend's Markdown makes a bare user@host a mail link.
+    assert "**Yard** was added to the upload server `garage@127.0.0.1`" in text
+
+
+async def test_profile_started_on_the_receiver_asks_which_server(hass: HomeAssistant) -> None:
+    """With several servers, the receiver's Add upload profile first asks which one."""
+    await setup_camera(hass)
+    receiver = receiver_entry(free_port())
+    receiver.add_to_hass(hass)
+    servers = {}
+    for title, port in (("north@127.0.0.1", 2121), ("south@127.0.0.1", 2122)):
+        server = server_entry(
+            ftp_answers(FtpServer(name=title, command=[], port=port, files=Path()))
+        )
+        server.add_to_hass(hass)
+        hass.config_entries.async_update_entry(server, title=title)
+        servers[title] = server
+
+    result = await _start_on_receiver(hass, receiver)
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "server"
+    choices = _schema(result).schema[vol.Required("server")].config["options"]
+    assert choices == [
+        {"value": server.entry_id, "label": title} for title, server in servers.items()
+    ]
+    texts = await async_get_translations(hass, "en", "config_subentries", [DOMAIN])
+    step = f"component.{DOMAIN}.config_subentries.{SUBENTRY_PROFILE}.step.server"
+    assert texts[f"{step}.title"]
+    assert texts[f"{step}.data.server"] == "Upload server"
+
+    south = servers["south@127.0.0.1"]
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {"server": south.entry_id}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "user"
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], _answers(result)
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "profile_added_to_server"
+    assert [s.title for s in south.subentries.values()] == ["Yard"]
+    assert not servers["north@127.0.0.1"].subentries
+    assert "`south@127.0.0.1`" in await _added_text(hass, result)

@@ -222,6 +222,77 @@ async def test_options_flow_fills_the_section_rechecks_and_reloads(hass: HomeAss
     assert entry.runtime_data.hub.receiver.config.max_upload_size == 2 * 1024 * 1024
 
 
+@pytest.mark.parametrize("passive_ports", ["", "50000-50002"])
+async def test_options_refuse_an_address_this_machine_lacks(
+    hass: HomeAssistant, passive_ports: str
+) -> None:
+    """Moving the receiver to a foreign address is named as such, its own port kept or not.
+
+    The receiver's own FTP port, and a passive range, once hid the address: no error (then a
+    reload stuck retrying) or "every passive port in use".
+    """
+    port = free_port()
+    entry = receiver_entry(port, **{CONF_PASSIVE_PORTS: passive_ports})
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    # 192.0.2.1 is TEST-NET-1, an address no machine here has: binding to it fails.
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        _answers(
+            **{
+                CONF_FTP_PORT: port,
+                CONF_LISTEN_ADDRESS: "192.0.2.1",
+                CONF_PASSIVE_PORTS: passive_ports,
+            }
+        ),
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {SECTION_ADVANCED: "address_not_available"}
+    assert "192.0.2.1" in (await _error_texts(hass, "options", result))[SECTION_ADVANCED]
+    assert entry.options[CONF_LISTEN_ADDRESS] == "127.0.0.1"
+    assert entry.state is ConfigEntryState.LOADED
+
+
+async def test_options_check_the_own_port_on_a_new_address(hass: HomeAssistant) -> None:
+    """The receiver's port counts as its own only where its sockets would be in the way.
+
+    On another address of this machine another program may hold that port; on an address that
+    overlaps the current one (a wildcard) the test bind meets the receiver's own socket, which
+    the reload releases first.
+    """
+    port = free_port()
+    entry = receiver_entry(port)
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    with socket.socket() as taken:
+        # 127.0.0.2 is loopback too (127.0.0.0/8): another program holds the port there.
+        taken.bind(("127.0.0.2", port))
+        taken.listen()
+        result = await hass.config_entries.options.async_configure(
+            result["flow_id"],
+            _answers(**{CONF_FTP_PORT: port, CONF_LISTEN_ADDRESS: "127.0.0.2"}),
+        )
+    assert result["errors"] == {CONF_FTP_PORT: "ftp_port_in_use"}
+    assert str(port) in (await _error_texts(hass, "options", result))[CONF_FTP_PORT]
+
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        _answers(**{CONF_FTP_PORT: port, CONF_LISTEN_ADDRESS: DEFAULT_LISTEN_ADDRESS}),
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    assert entry.runtime_data.hub.receiver.config.host == DEFAULT_LISTEN_ADDRESS
+    assert entry.runtime_data.hub.bound_ports() == {port}
+    assert await hass.config_entries.async_unload(entry.entry_id)
+
+
 async def _add_camera(hass: HomeAssistant, entry: MockConfigEntry, name: str) -> dict[str, Any]:
     result = await hass.config_entries.subentries.async_init(
         (entry.entry_id, SUBENTRY_CAMERA), context={"source": SOURCE_USER}

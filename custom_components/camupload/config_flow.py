@@ -1,17 +1,21 @@
 """Config flow: choose between an upload receiver and an upload server."""
 
 from collections.abc import Mapping
-from typing import Any
+from types import MappingProxyType
+from typing import Any, Final
 
+import voluptuous as vol
 from homeassistant.config_entries import (
     ConfigEntry,
     ConfigEntryState,
     ConfigFlowResult,
+    ConfigSubentry,
     ConfigSubentryFlow,
     OptionsFlow,
     SubentryFlowResult,
 )
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import callback
+from homeassistant.helpers import selector
 
 from . import receiver_options
 from .camera_subentry import CameraSubentryFlow
@@ -27,12 +31,17 @@ from .profile_subentry import ProfileSubentryFlow
 from .runtime import receiver_hub
 from .server_flow import ServerFlow
 
+# The field of the profile flow's step that picks the upload server.
+CONF_SERVER: Final = "server"
 
-def _receiver_ports(entry: ConfigEntry) -> set[int]:
-    """Ports the loaded receiver holds itself (free again once it reloads)."""
+
+def _held_ports(entry: ConfigEntry) -> receiver_options.HeldPorts | None:
+    """The ports the loaded receiver holds itself (free again once it reloads)."""
     if entry.state is not ConfigEntryState.LOADED or (hub := receiver_hub(entry)) is None:
-        return set()
-    return hub.bound_ports()
+        return None
+    return receiver_options.HeldPorts(
+        host=hub.receiver.config.host, ports=frozenset(hub.bound_ports())
+    )
 
 
 def _receiver_form(current: Mapping[str, Any], errors: Mapping[str, str]) -> dict[str, Any]:
@@ -47,58 +56,135 @@ def _receiver_form(current: Mapping[str, Any], errors: Mapping[str, str]) -> dic
     }
 
 
-def _misplaced(
-    hass: HomeAssistant, entry: ConfigEntry, home: EntryKind, *, belongs: str, missing: str
-) -> tuple[str, dict[str, str]] | None:
-    """The abort reason and placeholders when a subentry flow runs on the wrong kind of entry.
+class _RedirectableFlow(ConfigSubentryFlow):
+    """A subentry flow that, started on an entry of the wrong kind, saves on the right one.
 
-    The integration page's top-level "Add camera" and "Add upload profile" buttons offer every
-    entry of the domain, whatever it supports; a wrong pick must say where to go instead.
+    The integration page's "Add camera" and "Add upload profile" buttons offer every entry of
+    the domain, whatever it supports; a wrong pick runs the same steps for the right entry.
     """
-    if entry.data.get(CONF_ENTRY_KIND) == home:
-        return None
-    homes = [
-        other.title
-        for other in hass.config_entries.async_entries(DOMAIN)
-        if other.data.get(CONF_ENTRY_KIND) == home
-    ]
-    if not homes:
-        return missing, {}
-    return belongs, {"entries": ", ".join(sorted(homes))}
+
+    _home_kind: EntryKind
+    # The abort that ends a redirected flow, saying where the subentry went.
+    _added_reason: str
+    _home: ConfigEntry | None = None
+
+    def _homes(self) -> list[ConfigEntry]:
+        """The entries of the kind this subentry belongs to, by title."""
+        return sorted(
+            (
+                entry
+                for entry in self.hass.config_entries.async_entries(DOMAIN)
+                if entry.data.get(CONF_ENTRY_KIND) == self._home_kind
+            ),
+            key=lambda entry: entry.title,
+        )
+
+    def _on_home(self) -> bool:
+        """Whether the subentry's entry (the started-on one, or the chosen home) fits it."""
+        return bool(self._get_entry().data.get(CONF_ENTRY_KIND) == self._home_kind)
+
+    @callback
+    def _get_entry(self) -> ConfigEntry:
+        """The entry the subentry goes to: the chosen home, else the one the flow started on."""
+        return self._home or super()._get_entry()
+
+    @callback
+    def async_create_entry(
+        self,
+        *,
+        title: str | None = None,
+        data: Mapping[str, Any],
+        description: str | None = None,
+        description_placeholders: Mapping[str, str] | None = None,
+        unique_id: str | None = None,
+    ) -> SubentryFlowResult:
+        """Create the subentry; a redirected flow adds it to its home and says so.
+
+        Home Assistant adds a created subentry to the entry the flow started on, so a
+        redirected flow adds it itself and ends in an abort carrying the created text.
+        """
+        if self._home is None:
+            return super().async_create_entry(
+                title=title,
+                data=data,
+                description=description,
+                description_placeholders=description_placeholders,
+                unique_id=unique_id,
+            )
+        self.hass.config_entries.async_add_subentry(
+            self._home,
+            ConfigSubentry(
+                data=MappingProxyType(dict(data)),
+                subentry_type=self.handler[1],
+                title=title or "",
+                unique_id=unique_id,
+            ),
+        )
+        return self.async_abort(
+            reason=self._added_reason,
+            description_placeholders={
+                **(description_placeholders or {}),
+                "name": title or "",
+                "entry": self._home.title,
+            },
+        )
 
 
-class CameraFlow(CameraSubentryFlow):
-    """The camera flow, which only the receiver runs; elsewhere it says where to add cameras."""
+class CameraFlow(_RedirectableFlow, CameraSubentryFlow):
+    """The camera flow; started on an upload server, it adds the camera to the receiver."""
+
+    _home_kind = EntryKind.RECEIVER
+    _added_reason = "camera_added_to_receiver"
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
-        """Add a camera to the receiver, or say that cameras belong to it."""
-        if misplaced := _misplaced(
-            self.hass,
-            self._get_entry(),
-            EntryKind.RECEIVER,
-            belongs="camera_belongs_to_receiver",
-            missing="camera_needs_receiver",
-        ):
-            reason, placeholders = misplaced
-            return self.async_abort(reason=reason, description_placeholders=placeholders)
+        """Add a camera to the receiver, whichever entry the flow was started on."""
+        if not self._on_home():
+            receivers = self._homes()
+            if not receivers:
+                return self.async_abort(reason="camera_needs_receiver")
+            self._home = receivers[0]  # a Home Assistant runs one receiver
         return await super().async_step_user(user_input)
 
 
-class ProfileFlow(ProfileSubentryFlow):
-    """The profile flow, which only servers run; elsewhere it says where to add profiles."""
+class ProfileFlow(_RedirectableFlow, ProfileSubentryFlow):
+    """The profile flow; started on the receiver, it adds the profile to an upload server."""
+
+    _home_kind = EntryKind.SERVER
+    _added_reason = "profile_added_to_server"
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
-        """Add a profile to a server, or say that profiles belong to one."""
-        if misplaced := _misplaced(
-            self.hass,
-            self._get_entry(),
-            EntryKind.SERVER,
-            belongs="profile_belongs_to_server",
-            missing="profile_needs_server",
-        ):
-            reason, placeholders = misplaced
-            return self.async_abort(reason=reason, description_placeholders=placeholders)
+        """Add a profile to a server; started on the receiver, first find out which server."""
+        if not self._on_home():
+            servers = self._homes()
+            if not servers:
+                return self.async_abort(reason="profile_needs_server")
+            if len(servers) > 1:
+                return await self.async_step_server()
+            self._home = servers[0]
         return await super().async_step_user(user_input)
+
+    async def async_step_server(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Ask which upload server gets the profile (the flow was started on the receiver)."""
+        servers = {entry.entry_id: entry for entry in self._homes()}
+        if user_input is not None and (chosen := servers.get(user_input[CONF_SERVER])):
+            self._home = chosen
+            return await super().async_step_user()
+        choices = [
+            selector.SelectOptionDict(value=entry_id, label=entry.title)
+            for entry_id, entry in servers.items()
+        ]
+        return self.async_show_form(
+            step_id="server",
+            data_schema=vol.Schema(
+                {
+                    vol.Required(CONF_SERVER): selector.SelectSelector(
+                        selector.SelectSelectorConfig(options=choices)
+                    )
+                }
+            ),
+        )
 
 
 class CamuploadConfigFlow(ServerFlow, domain=DOMAIN):
@@ -111,7 +197,7 @@ class CamuploadConfigFlow(ServerFlow, domain=DOMAIN):
     def async_get_supported_subentry_types(
         cls, config_entry: ConfigEntry
     ) -> dict[str, type[ConfigSubentryFlow]]:
-        """Both kinds on every entry: a wrong pick ends in a message saying where it belongs.
+        """Both kinds on every entry: a wrong pick adds the subentry to the right entry.
 
         Otherwise a camera picked for a server (or a profile for the receiver) from the
         integration page's buttons ends in "Invalid handler specified". Home Assistant caches
@@ -151,7 +237,7 @@ class CamuploadConfigFlow(ServerFlow, domain=DOMAIN):
         if user_input is not None:
             current = receiver_options.normalize(user_input)
             errors = await self.hass.async_add_executor_job(
-                lambda: receiver_options.validate(current, ports_in_use_by_us=set())
+                lambda: receiver_options.validate(current, held=None)
             )
             if not errors:
                 return self.async_create_entry(
@@ -171,9 +257,9 @@ class ReceiverOptionsFlow(OptionsFlow):
         current: dict[str, Any] = dict(self.config_entry.options)
         if user_input is not None:
             current = receiver_options.normalize(user_input)
-            ours = _receiver_ports(self.config_entry)
+            held = _held_ports(self.config_entry)
             errors = await self.hass.async_add_executor_job(
-                lambda: receiver_options.validate(current, ports_in_use_by_us=ours)
+                lambda: receiver_options.validate(current, held=held)
             )
             if not errors:
                 return self.async_create_entry(data=current)

@@ -4,6 +4,7 @@ import errno
 import ipaddress
 import socket
 from collections.abc import Mapping
+from dataclasses import dataclass
 from enum import Enum, auto
 from typing import Any, Final
 
@@ -170,17 +171,36 @@ def _bind_error(host: str, port: int) -> _BindError | None:
     return None
 
 
+@dataclass(frozen=True, kw_only=True)
+class HeldPorts:
+    """The ports the running receiver listens on, and the address it listens on."""
+
+    host: str
+    ports: frozenset[int]
+
+    def freed_for(self, host: str) -> frozenset[int]:
+        """The held ports to count as free for a receiver moving to host.
+
+        Where a test bind on host would meet the receiver's own socket (the same address, or
+        a wildcard on either side) it cannot tell whether anyone else holds the port, and the
+        reload releases ours first; on another address each port is checked like any other.
+        """
+        new, old = ipaddress.ip_address(host), ipaddress.ip_address(self.host)
+        return self.ports if new == old or new.is_unspecified or old.is_unspecified else frozenset()
+
+
 # Form error per port option when another program holds it; each names the port it quotes.
 _PORT_IN_USE: Final = {CONF_FTP_PORT: "ftp_port_in_use", CONF_HTTP_PORT: "http_port_in_use"}
 
 
-def validate(options: Mapping[str, Any], *, ports_in_use_by_us: set[int]) -> dict[str, str]:
+def validate(options: Mapping[str, Any], *, held: HeldPorts | None) -> dict[str, str]:
     """Check options; returns form errors by option. Blocking: run it in an executor.
 
-    Ports the running receiver holds itself count as free: an options change releases them.
+    `held` are the running receiver's own ports (None when none runs): saving releases them.
     """
+    host = options[CONF_LISTEN_ADDRESS]
     try:
-        ipaddress.ip_address(options[CONF_LISTEN_ADDRESS])
+        ipaddress.ip_address(host)
     except ValueError:
         return {CONF_LISTEN_ADDRESS: "invalid_listen_address"}
     errors: dict[str, str] = {}
@@ -190,23 +210,20 @@ def validate(options: Mapping[str, Any], *, ports_in_use_by_us: set[int]) -> dic
             ipaddress.IPv4Address(options[CONF_PUBLIC_ADDRESS])
         except ValueError:
             errors[CONF_PUBLIC_ADDRESS] = "invalid_public_address"
-    return errors | _port_errors(options, ports_in_use_by_us)
+    # Once, before any port: a port test on a foreign address would blame the port.
+    if _bind_error(host, 0) is _BindError.NO_SUCH_ADDRESS:
+        return errors | {CONF_LISTEN_ADDRESS: "address_not_available"}
+    return errors | _port_errors(options, held.freed_for(host) if held else frozenset())
 
 
-def _port_errors(options: Mapping[str, Any], ours: set[int]) -> dict[str, str]:
+def _port_errors(options: Mapping[str, Any], ours: frozenset[int]) -> dict[str, str]:
     """Ports another program holds, and port choices that clash (blocking)."""
     errors: dict[str, str] = {}
     host = options[CONF_LISTEN_ADDRESS]
     for key, in_use in _PORT_IN_USE.items():
         port = options[key]
-        if not port or port in ours:
-            continue
-        match _bind_error(host, port):
-            case _BindError.NO_SUCH_ADDRESS:
-                errors[CONF_LISTEN_ADDRESS] = "address_not_available"
-                return errors
-            case _BindError.IN_USE:
-                errors[key] = in_use
+        if port and port not in ours and _bind_error(host, port) is not None:
+            errors[key] = in_use
     if options[CONF_HTTP_PORT] and options[CONF_HTTP_PORT] == options[CONF_FTP_PORT]:
         errors[CONF_HTTP_PORT] = "same_port"
     try:
@@ -219,7 +236,7 @@ def _port_errors(options: Mapping[str, Any], ours: set[int]) -> dict[str, str]:
     return errors
 
 
-def _any_free(host: str, ports: range, ours: set[int]) -> bool:
+def _any_free(host: str, ports: range, ours: frozenset[int]) -> bool:
     """Whether a passive data connection could get a port of the range (stops at the first)."""
     return any(port not in ours and _bind_error(host, port) is None for port in ports)
 
