@@ -19,8 +19,9 @@ from custom_components.camupload.receiver.ftp.listing import format_list_line
 def test_eviction_keeps_unpublished_files() -> None:
     """Old published data goes first; unpublished files are never evicted."""
     fs = AccountFileSystem(max_bytes=100, max_entries=10)
-    old = fs.store(P("/old.jpg"), b"a" * 60)
-    old.published = True
+    old = fs.store(P("/old.mp4"), b"a" * 60)
+    fs.mark_published(old, keep_content=True)
+    assert fs.held_bytes == fs.kept_bytes == 60
     fs.store(P("/new.jpg"), b"b" * 60)
     assert old.data is None
     assert fs.held_bytes == 60
@@ -29,14 +30,14 @@ def test_eviction_keeps_unpublished_files() -> None:
     with pytest.raises(StorageFullError, match="larger than the account storage"):
         fs.store(P("/huge.jpg"), b"d" * 101)
     with pytest.raises(FileSystemError, match="no longer held"):
-        fs.store(P("/old.jpg"), b"x", append=True)
+        fs.store(P("/old.mp4"), b"x", append=True)
 
 
 def test_entry_limit_removes_oldest_published() -> None:
     """Past max_entries the oldest published file disappears."""
     fs = AccountFileSystem(max_bytes=1000, max_entries=2)
     for name in ("a", "b", "c"):
-        fs.store(P(f"/{name}"), b"1").published = True
+        fs.mark_published(fs.store(P(f"/{name}"), b"1"), keep_content=False)
     assert [name for name, _ in fs.children(P("/"))] == ["b", "c"]
 
 
@@ -110,12 +111,74 @@ def test_failure_limiter_window() -> None:
     """An address is blocked after max failures inside the window, free after it."""
     now = [0.0]
     limiter = FailureLimiter(max_failures=2, window=10, clock=lambda: now[0])
-    limiter.record_failure("1.2.3.4")
+    limiter.record_failure("1.2.3.4", "cam")
     assert not limiter.is_blocked("1.2.3.4")
-    limiter.record_failure("1.2.3.4")
+    limiter.record_failure("1.2.3.4", "cam")
     assert limiter.is_blocked("1.2.3.4")
     now[0] = 11
     assert not limiter.is_blocked("1.2.3.4")
-    limiter.record_failure("1.2.3.4")
-    limiter.record_success("1.2.3.4")
+    limiter.record_failure("1.2.3.4", "cam")
+    limiter.record_success("1.2.3.4", "cam")
     assert not limiter.is_blocked("1.2.3.4")
+
+
+def test_a_dated_folder_per_upload_for_100000_uploads() -> None:
+    """A Hikvision-style camera: a new folder per upload never fills the account."""
+    files = AccountFileSystem()
+    jpeg = b"\xff\xd8" + b"x" * 1000 + b"\xff\xd9"
+    for upload in range(100_000):
+        day, minute = divmod(upload, 24 * 60)
+        folder = P(f"/2026-{day // 28 + 1:03d}-{day % 28 + 1:02d}/001/jpg/{minute // 60:02d}")
+        folder /= f"{minute % 60:02d}"
+        files.mkdir(folder)
+        files.mark_published(files.store(folder / "snap.jpg", jpeg), keep_content=False)
+        assert files.entries <= files.max_entries
+    assert files.held_bytes == 0
+    entry = files.lookup(folder / "snap.jpg")
+    assert isinstance(entry, FileEntry)
+    assert entry.size == len(jpeg)
+
+
+def test_eviction_order_and_what_is_never_evicted() -> None:
+    """Oldest stubs and empty folders go first; unpublished files and the folder in use stay."""
+    files = AccountFileSystem(max_entries=4)
+    files.mkdir(P("/empty"))
+    waiting = files.store(P("/upload.tmp"), b"w")
+    files.mkdir(P("/day"))
+    files.mark_published(files.store(P("/day/a.jpg"), b"a"), keep_content=False)
+    # Full: the empty folder goes, the oldest evictable entry.
+    files.mark_published(files.store(P("/day/b.jpg"), b"b"), keep_content=False)
+    assert files.lookup(P("/empty")) is None
+    # Then the oldest stub; the folder holding b.jpg stays.
+    files.mkdir(P("/next"))
+    assert [name for name, _ in files.children(P("/day"))] == ["b.jpg"]
+    # The folder a file goes into is kept even when it is the oldest empty one.
+    files.unlink(P("/day/b.jpg"))
+    files.mkdir(P("/other"))
+    files.store(P("/day/c.jpg"), b"c")
+    assert isinstance(files.lookup(P("/day/c.jpg")), FileEntry)
+    assert files.lookup(P("/next")) is None
+    # Nothing left to evict: unpublished files are refused room, not dropped.
+    files.mkdir(P("/more"))
+    with pytest.raises(StorageFullError, match="account storage full"):
+        files.store(P("/more/x.tmp"), b"x")
+    assert files.lookup(P("/upload.tmp")) is waiting
+    assert waiting.data == b"w"
+    assert files.entries == files.max_entries
+
+
+def test_published_content_kept_for_append_is_bounded() -> None:
+    """Published non-JPEG content is kept up to max_kept_bytes, the newest first."""
+    files = AccountFileSystem(max_bytes=1000, max_kept_bytes=100)
+    first = files.store(P("/one.mp4"), b"1" * 60)
+    files.mark_published(first, keep_content=True)
+    second = files.store(P("/two.mp4"), b"2" * 60)
+    files.mark_published(second, keep_content=True)
+    assert (first.data, second.data) == (None, b"2" * 60)
+    assert files.kept_bytes == files.held_bytes == 60
+    huge = files.store(P("/huge.mp4"), b"3" * 101)
+    files.mark_published(huge, keep_content=True)
+    assert huge.data is None
+    assert files.store(P("/two.mp4"), b"+", append=True).data == b"2" * 60 + b"+"
+    assert files.kept_bytes == 0
+    assert files.held_bytes == 61

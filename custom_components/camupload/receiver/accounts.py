@@ -1,7 +1,9 @@
 """Camera accounts and the guard against password guessing."""
 
 import hmac
+import math
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
 
@@ -77,7 +79,12 @@ class AccountBook:
 
 
 class FailureLimiter:
-    """Counts failed logins per remote address inside a sliding window."""
+    """The failed-login budget of each remote address, shared by all its connections.
+
+    FTP, HTTP photo and MJPEG logins draw from one budget per address: max_failures inside a
+    sliding window. Callers ask is_blocked() before they check a password, and record the
+    outcome with no await in between, so parallel guesses cannot overdraw the budget.
+    """
 
     def __init__(
         self,
@@ -90,30 +97,76 @@ class FailureLimiter:
         self._max_failures = max_failures
         self._window = window
         self._clock = clock
-        self._failures: dict[str, list[float]] = {}
+        # Address -> (time, username) of its recent failures, oldest first; the addresses in
+        # order of their last failure, so expired ones are dropped from the front.
+        self._failures: dict[str, deque[tuple[float, str]]] = {}
 
-    def _recent(self, address: str) -> list[float]:
+    def __len__(self) -> int:
+        """Count the addresses whose failures are kept (those inside the window, roughly)."""
+        return len(self._failures)
+
+    def _recent(self, address: str) -> deque[tuple[float, str]] | None:
+        failures = self._failures.get(address)
+        if failures is None:
+            return None
         cutoff = self._clock() - self._window
-        stamps = [stamp for stamp in self._failures.get(address, ()) if stamp > cutoff]
-        if stamps:
-            self._failures[address] = stamps
-        else:
-            self._failures.pop(address, None)
-        return stamps
+        while failures and failures[0][0] <= cutoff:
+            failures.popleft()
+        if not failures:
+            del self._failures[address]
+            return None
+        return failures
 
     def is_blocked(self, address: str) -> bool:
-        """Tell whether an address has used up its failures."""
+        """Tell whether an address has used up its budget: no login may be checked now."""
+        if self._max_failures <= 0:
+            return True
         if address not in self._failures:
-            # The common case (no recent failure) needs no clock and no list.
-            return self._max_failures <= 0
-        return len(self._recent(address)) >= self._max_failures
+            # The common case (no recent failure) needs no clock.
+            return False
+        failures = self._recent(address)
+        return failures is not None and len(failures) >= self._max_failures
 
-    def record_failure(self, address: str) -> None:
-        """Note one failed login from an address."""
-        stamps = self._recent(address)
-        stamps.append(self._clock())
-        self._failures[address] = stamps
+    def retry_after(self, address: str) -> int:
+        """Whole seconds (at least 1) until a blocked address may try again; 0 if it may now."""
+        if not self.is_blocked(address):
+            return 0
+        failures = self._failures.get(address)
+        if failures is None or len(failures) < self._max_failures:
+            return 1
+        # The budget reopens when the failure that filled it leaves the window.
+        freeing = failures[len(failures) - self._max_failures][0]
+        return max(1, math.ceil(freeing + self._window - self._clock()))
 
-    def record_success(self, address: str) -> None:
-        """Forget the failures of an address that logged in."""
-        self._failures.pop(address, None)
+    def record_failure(self, address: str, username: str) -> None:
+        """Note one failed login for username from an address."""
+        now = self._clock()
+        failures = self._recent(address)
+        if failures is None:
+            failures = deque(maxlen=max(self._max_failures, 1))
+        else:
+            # Moved to the end: the dict stays ordered by last failure.
+            del self._failures[address]
+        failures.append((now, username))
+        self._failures[address] = failures
+        self._drop_expired(now - self._window)
+
+    def record_success(self, address: str, username: str) -> None:
+        """Forgive an address's failures for this account only; others' failures still count."""
+        failures = self._failures.get(address)
+        if failures is None:
+            return
+        kept = [failure for failure in failures if failure[1] != username]
+        if kept:
+            failures.clear()
+            failures.extend(kept)
+        else:
+            del self._failures[address]
+
+    def _drop_expired(self, cutoff: float) -> None:
+        """Forget addresses whose last failure left the window (memory stays bounded)."""
+        while self._failures:
+            address, failures = next(iter(self._failures.items()))
+            if failures[-1][0] > cutoff:
+                return
+            del self._failures[address]

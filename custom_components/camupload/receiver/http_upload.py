@@ -3,19 +3,33 @@
 import asyncio
 import base64
 import binascii
+import logging
+import sys
+import unicodedata
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any, override
 
 from aiohttp import BodyPartReader, StreamReader, web
+from aiohttp.http import HttpProcessingError
 
 from .accounts import AccountBook, FailureLimiter
 from .model import Account, ReceiverConfig, Source
 from .publisher import Publisher
 from .splitter import FrameSplitter, is_complete_jpeg
 
+_LOGGER = logging.getLogger(__name__)
+
 REALM = "camupload"
 _CHALLENGE = {"WWW-Authenticate": f'Basic realm="{REALM}"'}
 _MULTIPART_FORM = "multipart/form-data"
+# A client's fault is logged as the first line of its text, cut to this many characters.
+MAX_FAULT_TEXT = 120
+# A client's doing, not a bug: a malformed request, or a body cut by a lost connection.
+_CLIENT_FAULTS = (ConnectionError, HttpProcessingError)
+# aiohttp's multipart reader reports malformed input with these (AssertionError in 3.11).
+_MALFORMED_FORM = (ValueError, AssertionError, HttpProcessingError)
+_LINE_SEPARATORS = frozenset("\u2028\u2029")
 
 
 class _RefusedError(Exception):
@@ -45,6 +59,60 @@ def parse_basic_auth(header: str | None) -> tuple[str, str] | None:
     if not colon:
         return None
     return username, password
+
+
+def describe_fault(error: BaseException) -> str:
+    """One short line for a client's fault; its text may carry the client's bytes."""
+    text = error.message if isinstance(error, HttpProcessingError) else str(error)
+    first = str(text).strip().partition("\n")[0].rstrip(" :")[:MAX_FAULT_TEXT]
+    # Escaped, so that no byte of the client's breaks the log line.
+    printable = "".join(char if char.isprintable() else repr(char)[1:-1] for char in first)
+    return printable or type(error).__name__
+
+
+def is_printable_name(name: str) -> bool:
+    """Tell whether a file name holds no control character or line separator.
+
+    The command prints one line per frame: CR, LF and NUL (refused by FTP), and any other
+    character that breaks or rewrites a line, would forge output.
+    """
+    return not any(unicodedata.category(char) == "Cc" or char in _LINE_SEPARATORS for char in name)
+
+
+class ClientFaultLog(logging.LoggerAdapter[logging.Logger]):
+    """aiohttp's server log, where a client's malformed request or lost connection is one line.
+
+    Given to aiohttp as its logger: those faults are the client's, and a traceback each would
+    let any client fill the log. Anything else (a bug here) keeps its traceback.
+    """
+
+    @override
+    def log(self, level: int, msg: object, *args: object, **kwargs: Any) -> None:
+        """Log; a client's fault at INFO at most, without its traceback."""
+        error = _exception_in(kwargs.get("exc_info"))
+        if isinstance(error, _CLIENT_FAULTS):
+            text = str(msg) % args if args else str(msg)
+            self.logger.log(min(level, logging.INFO), "%s: %s", text, describe_fault(error))
+            return
+        super().log(level, msg, *args, **kwargs)
+
+
+def _exception_in(exc_info: object) -> BaseException | None:
+    if isinstance(exc_info, BaseException):
+        return exc_info
+    if isinstance(exc_info, tuple):
+        error = exc_info[1]
+        return error if isinstance(error, BaseException) else None
+    return sys.exc_info()[1] if exc_info else None
+
+
+def _file_name(request: web.Request) -> str | None:
+    """The ?name= of a photo; _RefusedError if it holds a control character."""
+    name = request.query.get("name")
+    if name is not None and not is_printable_name(name):
+        # Refused before the body is read, so the connection is closed after.
+        raise _RefusedError(_closing(_text(400, "name must not hold control characters")))
+    return name
 
 
 def _text(status: int, message: str, headers: dict[str, str] | None = None) -> web.Response:
@@ -79,16 +147,17 @@ class HttpUploadHandlers:
         """Receive one JPEG (raw body or one multipart/form-data file field)."""
         try:
             account = await self._authorize(request, username, "http")
+            name = _file_name(request)
             stats = self._publisher.stats
             # Counted by hand rather than with _stream: this path runs per photo.
             stats.connection_opened(account.username)
             try:
-                body = await self._read_photo(request)
+                body = await self._read_photo(request, username)
             finally:
                 stats.connection_closed(account.username)
         except _RefusedError as refused:
             return refused.response
-        self._publisher.frame(account, body, "http", request.query.get("name"))
+        self._publisher.frame(account, body, "http", name)
         return _text(200, "OK")
 
     async def handle_mjpeg(self, request: web.Request, username: str) -> web.StreamResponse:
@@ -106,28 +175,42 @@ class HttpUploadHandlers:
             return refused.response
         except TimeoutError:
             return _closing(_text(408, f"stream stalled after {frames} frames"))
+        except _CLIENT_FAULTS as err:
+            return self._cut_off(
+                request, username, err, "MJPEG push", f"frames published: {frames}"
+            )
         dropped = splitter.frames_dropped + (1 if splitter.in_frame else 0)
         return _text(200, f"{frames} frames received, {dropped} dropped")
 
     async def _authorize(self, request: web.Request, username: str, source: Source) -> Account:
         """Return the account; _RefusedError carries the response that refuses the request."""
-        if username not in self._accounts:
-            raise _RefusedError(_text(404, f"unknown camera {username!r}"))
         address = request.remote or ""
         if self._limiter.is_blocked(address):
-            raise _RefusedError(_text(429, "too many failed logins from this address"))
+            wait = self._limiter.retry_after(address)
+            raise _RefusedError(
+                _closing(
+                    _text(
+                        429,
+                        f"too many failed logins from this address, retry in {wait} s",
+                        {"Retry-After": str(wait)},
+                    )
+                )
+            )
+        if username not in self._accounts:
+            raise _RefusedError(_text(404, f"unknown camera {username!r}"))
         credentials = parse_basic_auth(request.headers.get("Authorization"))
         if credentials is None:
             raise _RefusedError(_text(401, "authentication required", _CHALLENGE))
         given_user, password = credentials
         account = self._accounts.authenticate(username, password)
         if account is None or given_user != username:
-            self._limiter.record_failure(address)
+            # Recorded before any await: a parallel guess already sees this failure.
+            self._limiter.record_failure(address, username)
             self._publisher.auth_failed(username, address, source)
             # Slows down guessing without holding anything but this request.
             await asyncio.sleep(self._config.login_delay)
             raise _RefusedError(_text(401, "wrong username or password", _CHALLENGE))
-        self._limiter.record_success(address)
+        self._limiter.record_success(address, username)
         return account
 
     @asynccontextmanager
@@ -155,23 +238,40 @@ class HttpUploadHandlers:
         for task in self._streams.pop(username, ()):
             task.cancel()
 
+    def _cut_off(
+        self,
+        request: web.Request,
+        username: str,
+        error: BaseException,
+        what: str,
+        progress: str = "nothing published",
+    ) -> web.Response:
+        """Log one line for a body that ended early (a camera losing Wi-Fi) and answer 400."""
+        reason = describe_fault(error)
+        _LOGGER.info(
+            "%s for %s from %s cut off (%s): %s", what, username, request.remote, progress, reason
+        )
+        return _closing(_text(400, f"{what} cut off ({progress}): {reason}"))
+
     def _too_large(self) -> _RefusedError:
         return _RefusedError(
             _closing(_text(413, f"upload larger than {self._config.max_upload_size} bytes"))
         )
 
-    async def _read_photo(self, request: web.Request) -> bytes:
+    async def _read_photo(self, request: web.Request, username: str) -> bytes:
         """Read the photo within the limits; _RefusedError when it cannot be accepted."""
         length = request.content_length
         if length is not None and length > self._config.max_upload_size:
             raise self._too_large()
         try:
             if request.content_type == _MULTIPART_FORM:
-                body = await self._read_form_file(request)
+                body = await self._read_form_file(request, username)
             else:
                 body = await self._read_body(request.content)
         except TimeoutError as err:
             raise _RefusedError(_closing(_text(408, "upload stalled"))) from err
+        except _CLIENT_FAULTS as err:
+            raise _RefusedError(self._cut_off(request, username, err, "photo upload")) from err
         if not is_complete_jpeg(body):
             raise _RefusedError(_text(400, "body is not a complete JPEG image (FFD8 ... FFD9)"))
         return body
@@ -208,11 +308,25 @@ class HttpUploadHandlers:
         # One chunk comes back as is; several are copied once.
         return b"".join(chunks)
 
-    async def _read_form_file(self, request: web.Request) -> bytes:
-        reader = await request.multipart()
-        while (part := await reader.next()) is not None:
-            if isinstance(part, BodyPartReader) and part.filename is not None:
-                return await self._read_limited(self._part_chunks(part))
+    async def _read_form_file(self, request: web.Request, username: str) -> bytes:
+        try:
+            reader = await request.multipart()
+        except ValueError as err:
+            raise _RefusedError(
+                _closing(_text(400, "multipart/form-data needs a boundary=... in Content-Type"))
+            ) from err
+        try:
+            while (part := await reader.next()) is not None:
+                if isinstance(part, BodyPartReader) and part.filename is not None:
+                    return await self._read_limited(self._part_chunks(part))
+        except _MALFORMED_FORM as err:
+            reason = describe_fault(err)
+            _LOGGER.info(
+                "malformed multipart form for %s from %s: %s", username, request.remote, reason
+            )
+            raise _RefusedError(
+                _closing(_text(400, f"malformed multipart form: {reason}"))
+            ) from err
         raise _RefusedError(_text(400, "no file field in the multipart form"))
 
     async def _part_chunks(self, part: BodyPartReader) -> AsyncIterator[bytes]:

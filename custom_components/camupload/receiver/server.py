@@ -2,14 +2,15 @@
 
 import logging
 import socket
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 
 from aiohttp import web
 
 from .accounts import AccountBook, FailureLimiter
 from .errors import ReceiverStartError
 from .ftp.server import CameraFtpServer
-from .http_upload import HttpUploadHandlers
+from .http_upload import ClientFaultLog, HttpUploadHandlers
 from .model import Account, AccountStats, ReceiverConfig
 from .publisher import AuthFailureCallback, Publisher, Sink
 from .stats import StatsBook
@@ -41,13 +42,18 @@ class Receiver:
         sink: Sink,
         *,
         on_auth_failure: AuthFailureCallback | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        """Prepare a receiver; nothing listens until start()."""
+        """Prepare a receiver; nothing listens until start().
+
+        clock times the failed-login budget (tests pass one they can move forward).
+        """
         self.config = config
         self.accounts = AccountBook(accounts)
         self._stats = StatsBook()
+        # One budget per address for FTP and HTTP alike.
         self._limiter = FailureLimiter(
-            max_failures=config.max_failures_per_address, window=config.failure_window
+            max_failures=config.max_failures_per_address, window=config.failure_window, clock=clock
         )
         self._publisher = Publisher(sink, self._stats, on_auth_failure)
         self.http = HttpUploadHandlers(self.accounts, config, self._publisher, self._limiter)
@@ -108,7 +114,13 @@ class Receiver:
         self.http.add_routes(app)
         sock = _bind(self.config.host, port)
         # No lingering reads of refused bodies: stalled or oversized uploads are just closed.
-        runner = web.AppRunner(app, handle_signals=False, access_log=None, lingering_time=0)
+        runner = web.AppRunner(
+            app,
+            handle_signals=False,
+            access_log=None,
+            lingering_time=0,
+            logger=ClientFaultLog(_LOGGER),
+        )
         await runner.setup()
         self._http_runner = runner
         try:

@@ -72,7 +72,12 @@ class SessionFtpServer(aioftp.Server):
         """Return (creating it on first use) the file system of an account."""
         filesystem = self._filesystems.get(username)
         if filesystem is None:
-            filesystem = AccountFileSystem(self._config.max_account_storage)
+            config = self._config
+            filesystem = AccountFileSystem(
+                config.max_account_storage,
+                config.max_account_entries,
+                max_kept_bytes=config.max_upload_size,
+            )
             self._filesystems[username] = filesystem
         return filesystem
 
@@ -100,8 +105,7 @@ class SessionFtpServer(aioftp.Server):
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_OOBINLINE, 1)
         host = connection.client_host
         same = sum(1 for other in self.connections.values() if other.client_host == host)
-        if self._limiter.is_blocked(host):
-            connection.response("421", "too many failed logins from your address")
+        if self._over_login_budget(connection, host):
             return False
         if same > self._config.max_connections_per_address:
             connection.response("421", "too many connections from your address")
@@ -180,10 +184,7 @@ class SessionFtpServer(aioftp.Server):
         workers = list(connection.extra_workers)
         for worker in workers:
             worker.cancel()
-        if is_set(connection, "passive_server"):
-            connection.passive_server.close()
-            if self.available_data_ports is not None:
-                self.available_data_ports.put_nowait((0, connection.passive_server_port))
+        self.release_passive(connection)
         if is_set(connection, "data_connection"):
             connection.data_connection.close()
         control.close()
@@ -194,6 +195,23 @@ class SessionFtpServer(aioftp.Server):
             await self.user_manager.notify_logout(connection.user)
         if workers:
             await asyncio.wait(workers)
+
+    def release_passive(self, connection: Connection) -> None:
+        """Close the session's passive listener, if open, and give its port back to the range.
+
+        Called once its data connection is accepted, when a transfer stops waiting for one,
+        and at the end of the session, as vsftpd does: a camera that stays connected between
+        uploads holds no port.
+        """
+        if not is_set(connection, "passive_server"):
+            return
+        listener = connection.passive_server
+        del connection.passive_server
+        listener.close()
+        if is_set(connection, "passive_expiry"):
+            connection.passive_expiry.cancel()
+        if self.available_data_ports is not None:
+            self.available_data_ports.put_nowait((0, connection.passive_server_port))
 
     def start_transfer(self, connection: Connection, work: Coroutine[Any, Any, object]) -> None:
         """Run a transfer beside the session loop, so that ABOR and NOOP are still read."""
@@ -284,10 +302,13 @@ class SessionFtpServer(aioftp.Server):
             return True
         name: str = connection.login_name
         host: str = connection.client_host
+        # Checked per guess, not per connection: connections opened earlier share the budget.
+        if self._over_login_budget(connection, host):
+            return False
         account = self._accounts.authenticate(name, rest)
         if account is None:
             return await self._login_failed(connection, name, host)
-        self._limiter.record_success(host)
+        self._limiter.record_success(host, name)
         stats = self._publisher.stats
         if stats.active_connections(name) >= self._config.max_connections_per_account:
             connection.response("421", f"too many connections for {name}")
@@ -296,8 +317,17 @@ class SessionFtpServer(aioftp.Server):
         connection.response("230", "logged in, upload to / or any directory")
         return True
 
+    def _over_login_budget(self, connection: Connection, host: str) -> bool:
+        """Answer 421 (the caller closes) if the address used up its failed-login budget."""
+        if not self._limiter.is_blocked(host):
+            return False
+        wait = self._limiter.retry_after(host)
+        connection.response("421", f"too many failed logins from your address, retry in {wait} s")
+        return True
+
     async def _login_failed(self, connection: Connection, name: str, host: str) -> bool:
-        self._limiter.record_failure(host)
+        # Recorded before any await: a parallel guess already sees this failure.
+        self._limiter.record_failure(host, name)
         self._publisher.auth_failed(name, host, "ftp")
         failures = (connection.login_failures if is_set(connection, "login_failures") else 0) + 1
         connection.login_failures = failures
