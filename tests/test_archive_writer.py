@@ -170,3 +170,25 @@ async def test_prune_failure_is_logged(tmp_path: Path, caplog: pytest.LogCapture
         await writer.close()
     assert writer.stats.saved == 1
     assert "Could not prune the archive" in caplog.text
+
+
+async def test_any_received_name_is_kept_and_browsable(tmp_path: Path) -> None:
+    """Hostile, empty, clashing or over-long names: every file stored, listed and resolvable."""
+    archive = FrameArchive(tmp_path, retention_days=7, max_bytes=10**9, tz=UTC)
+    writer = ArchiveWriter(archive)
+    # A cut at the length limit used to end on "_", a name the archive then refused to resolve.
+    names = ["x\\..", "y\\..", "..", ".", "", "a\x00b\x1b.txt", "../../etc/passwd",
+             "n" * 99 + "_tail", "m" * 98 + "._tail", "v" * 300 + ".mp4",
+             "clip.mp4", "clip.mp4"]  # fmt: skip
+    for number, name in enumerate(names):
+        data = f"file {number}".encode()
+        writer.submit("front", ReceivedFile(data, "cam28", "front", START, "ftp", name))
+    await writer.close()
+    assert (writer.stats.saved, writer.stats.failed) == (len(names), 0)
+    items = await asyncio.to_thread(archive.items, "front", START.date())
+    assert len(items) == len(names)
+    contents = []
+    for item in items:
+        path = await asyncio.to_thread(archive.resolve, item.path)
+        contents.append(await asyncio.to_thread(path.read_text))
+    assert sorted(contents) == sorted(f"file {number}" for number in range(len(names)))

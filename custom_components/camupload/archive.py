@@ -15,13 +15,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path, PurePosixPath
 
-from .receiver.model import Frame, ReceivedFile
+from .receiver.model import SAFE_NAME_MAX_LENGTH, Frame, ReceivedFile, numbered_name
+from .receiver.model import safe_name as safe_name  # noqa: PLC0414 - re-exported: one name rule
 
 FRAME_SUFFIX = ".jpg"
 DEFAULT_MIME_TYPE = "application/octet-stream"
 DAY_FORMAT = "%Y-%m-%d"
-# Longest sanitised name (camera folder or received file); well under every file system's 255.
-MAX_NAME_LENGTH = 100
+# Longest sanitised name (camera folder or received file), as the receiver's rule cuts it.
+MAX_NAME_LENGTH = SAFE_NAME_MAX_LENGTH
 # How many "-N" suffixes are tried before a save gives up on a crowded name.
 MAX_NAME_COLLISIONS = 1000
 # Temp files left by a crash are removed by prune once they are this old.
@@ -36,7 +37,6 @@ MIN_MAX_BYTES = 1
 _TEMP_PREFIX = "."
 _TEMP_SUFFIX = ".tmp"
 _FRAME_NAME = re.compile(r"^(\d{6})-(\d{3})(?:-\d+)?\.jpg$")
-_UNSAFE_CHARS = re.compile(r"[^A-Za-z0-9._-]+")
 _RELATIVE_DEPTH = 3  # camera / day / file
 
 
@@ -75,25 +75,6 @@ class PruneResult:
     removed_files: int
     removed_bytes: int
     total_bytes: int
-
-
-def safe_name(name: str, *, default: str = "file") -> str:
-    """Turn any text into one safe path component (no separators, no leading dot).
-
-    Keeps letters, digits, dot, dash and underscore; collapses the rest to "_"; trims to
-    MAX_NAME_LENGTH keeping the extension.
-    """
-    base = re.split(r"[/\\]", name)[-1]
-    cleaned = _UNSAFE_CHARS.sub("_", base).strip("._")
-    if not cleaned:
-        return default
-    if len(cleaned) > MAX_NAME_LENGTH:
-        stem, dot, suffix = cleaned.rpartition(".")
-        if dot and 0 < len(suffix) < MAX_NAME_LENGTH // 2:
-            cleaned = f"{stem[: MAX_NAME_LENGTH - len(suffix) - 1]}.{suffix}"
-        else:
-            cleaned = cleaned[:MAX_NAME_LENGTH]
-    return cleaned
 
 
 def _check_component(name: str) -> str:
@@ -267,15 +248,11 @@ class FrameArchive(ArchiveIndex):
     @staticmethod
     def _free_name(folder: Path, name: str) -> Path:
         """First of name, name-1, name-2 ... not yet taken in folder (single writer)."""
-        stem, dot, suffix = name.rpartition(".")
-        if not dot:
-            stem, suffix = name, ""
-        for index in range(MAX_NAME_COLLISIONS):
-            tail = f"-{index}{dot}{suffix}"
-            # Trim the stem so the suffixed name stays a valid (resolvable) archive name.
-            candidate = name if index == 0 else f"{stem[: MAX_NAME_LENGTH - len(tail)]}{tail}"
-            if not (folder / candidate).exists():
-                return folder / candidate
+        for number in range(MAX_NAME_COLLISIONS):
+            # Stays a valid (resolvable) archive name: numbered_name keeps the length limit.
+            candidate = folder / numbered_name(name, number)
+            if not candidate.exists():
+                return candidate
         msg = f"{MAX_NAME_COLLISIONS} files named like {name!r} already in {folder}"
         raise FileExistsError(msg)
 

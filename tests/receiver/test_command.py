@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from custom_components.camupload.receiver import Account, AccountError, Frame, ReceivedFile
 from custom_components.camupload.receiver.__main__ import run
@@ -22,9 +24,11 @@ from custom_components.camupload.receiver.command import (
     parse,
     saved_name,
 )
+from custom_components.camupload.receiver.model import SAFE_NAME_MAX_LENGTH, safe_name
 from tests.receiver.sample_jpegs import make_jpeg
 
 REPO = Path(__file__).resolve().parents[2]
+STAMP = "20240506T070809.123456Z"
 MODULE = "custom_components.camupload.receiver"
 
 
@@ -92,9 +96,11 @@ async def test_command_receives_saves_and_stops_on_sigterm(tmp_path: Path) -> No
     assert f" ftp cam29 frame {len(jpeg)} snap.jpg " in text
     assert " ftp cam29 file 10 clip.mp4 " in text
     saved = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
-    assert "cam29/files/clip.mp4" in saved
     assert len([p for p in saved if p.endswith(".jpg")]) == 2
-    assert (out / "cam29" / "files" / "clip.mp4").read_bytes() == b"not a jpeg"
+    (clip,) = (out / "cam29" / "files").iterdir()
+    assert clip.name.endswith("Z-clip.mp4")
+    assert clip.read_bytes() == b"not a jpeg"
+    assert f" ftp cam29 file 10 clip.mp4 {clip}" in text
 
 
 def test_help_and_usage_errors() -> None:
@@ -158,13 +164,31 @@ def test_load_accounts(tmp_path: Path) -> None:
         load_accounts(path)
 
 
-def test_saved_names_cannot_escape() -> None:
-    """Frames get a time-stamped name; files keep only their base name."""
+@pytest.mark.parametrize(
+    ("received", "stored"),
+    [
+        ("clip.mp4", "clip.mp4"),
+        ("../../etc\\passwd", "passwd"),
+        ("x\\..", "file"),
+        ("..", "file"),
+        (".", "file"),
+        ("", "file"),
+        ("a\x1bb\x07.txt", "a_b_.txt"),
+        ("n" * 300 + ".log", "n" * (100 - len(STAMP) - 5) + ".log"),
+    ],
+)
+def test_saved_names_cannot_escape(received: str, stored: str) -> None:
+    """Frames get a time-stamped name; files the time and one safe name, inside DIR/user/files."""
     at = datetime(2024, 5, 6, 7, 8, 9, 123456, tzinfo=UTC)
     frame = Frame(b"x", "cam", "cam", at, "ftp", "a.jpg")
-    assert str(saved_name(frame)) == "cam/20240506T070809.123456Z.jpg"
-    upload = ReceivedFile(b"x", "cam", "cam", at, "ftp", "../../etc\\passwd")
-    assert str(saved_name(upload)) == "cam/files/passwd"
+    assert str(saved_name(frame)) == f"cam/{STAMP}.jpg"
+    assert str(saved_name(frame, 2)) == f"cam/{STAMP}-2.jpg"
+    upload = ReceivedFile(b"x", "cam", "cam", at, "ftp", received)
+    assert str(saved_name(upload)) == f"cam/files/{STAMP}-{stored}"
+    assert (
+        str(saved_name(ReceivedFile(b"x", "..", "cam", at, "ftp", "a")))
+        == f"camera/files/{STAMP}-a"
+    )
 
 
 async def test_frame_printer_writes_off_the_loop(tmp_path: Path) -> None:
@@ -205,3 +229,90 @@ async def test_run_reports_a_busy_port() -> None:
         busy.listen()
         port = busy.getsockname()[1]
         assert await run(["--camera", "cam:pw", "--ftp-port", "0", "--http-port", str(port)]) == 1
+
+
+async def test_command_keeps_every_file_whatever_its_name(tmp_path: Path) -> None:
+    """Hostile or clashing FTP names: every file is saved inside DIR/user/files, none lost."""
+    ftp_port = free_port()
+    out = tmp_path / "out"
+    names = ["x\\..", "y\\..", "a\\..\\..\\evil.txt", "a\x1bb.txt", "n" * 250 + ".log", "\\",
+             "clip.mp4", "clip.mp4"]  # fmt: skip
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", MODULE, "--camera", "cam:pw", "--ftp-port", str(ftp_port),
+        "--http-port", "0", "--out", str(out),
+        cwd=REPO, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert process.stdout is not None
+    assert process.stderr is not None
+    try:
+        await read_until(process.stderr, "ftp listening")
+
+        def ftp_upload() -> list[str]:
+            client = ftplib.FTP()
+            client.connect("127.0.0.1", ftp_port, timeout=10)
+            client.login("cam", "pw")
+            replies = [
+                client.storbinary(f"STOR {name}", io.BytesIO(f"file {number}".encode()))
+                for number, name in enumerate(names)
+            ]
+            client.quit()
+            return replies
+
+        replies = await asyncio.to_thread(ftp_upload)
+        lines = await read_until(process.stdout, " file 6 clip.mp4 ")
+        lines += await read_until(process.stdout, " file 6 clip.mp4 ")
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, err = await process.communicate()
+    assert replies == ["226 file received"] * len(names)
+    assert process.returncode == 0
+    assert err.decode().splitlines()[-1] == "stopped"
+    assert "Error" not in err.decode()
+    assert "error" not in err.decode()
+    saved = [path for path in out.rglob("*") if path.is_file()]
+    assert all(path.parent == out / "cam" / "files" for path in saved)
+    assert sorted(path.read_text() for path in saved) == [f"file {n}" for n in range(len(names))]
+    assert all(len(path.name) <= 100 for path in saved)
+    # One line per file, control characters escaped, naming where the file went.
+    assert len(lines) == len(names)
+    assert " file 6 a\\x1bb.txt " in "\n".join(lines)
+    assert sorted(line.split()[-1] for line in lines) == sorted(str(path) for path in saved)
+
+
+def files_under(root: Path) -> dict[str, bytes]:
+    """Every file under root by its relative path, with its content."""
+    return {path.relative_to(root).as_posix(): path.read_bytes()
+            for path in root.rglob("*") if path.is_file()}  # fmt: skip
+
+
+async def test_frame_printer_never_overwrites(tmp_path: Path) -> None:
+    """Items of one camera in the same microsecond get names of their own; a failed save is told."""
+    stream, errors = io.StringIO(), io.StringIO()
+    printer = FramePrinter(tmp_path, stream, errors)
+    at = datetime(2024, 5, 6, tzinfo=UTC)
+    for data in (b"one", b"two"):
+        printer(ReceivedFile(data, "cam", "cam", at, "ftp", "x\\.."))
+        printer(Frame(b"\xff\xd8" + data, "cam", "cam", at, "mjpeg"))
+    # A name already taken on disk (a folder here) is reported, not overwritten.
+    (tmp_path / "cam" / "files" / "20240507T000000.000000Z-taken").mkdir(parents=True)
+    printer(ReceivedFile(b"x", "cam", "cam", datetime(2024, 5, 7, tzinfo=UTC), "ftp", "taken"))
+    await printer.drain()
+    assert files_under(tmp_path) == {
+        "cam/files/20240506T000000.000000Z-file": b"one",
+        "cam/20240506T000000.000000Z-1.jpg": b"\xff\xd8one",
+        "cam/files/20240506T000000.000000Z-2-file": b"two",
+        "cam/20240506T000000.000000Z-3.jpg": b"\xff\xd8two",
+    }
+    assert errors.getvalue().startswith("error: could not save ")
+
+
+@given(st.text(alphabet="ab._-/\\\x00é ", min_size=90, max_size=130))
+def test_safe_name_is_stable_at_the_length_limit(name: str) -> None:
+    """Around the cut, the result is one plain component that safe_name leaves as it is."""
+    cleaned = safe_name(name)
+    assert safe_name(cleaned) == cleaned
+    assert 0 < len(cleaned) <= SAFE_NAME_MAX_LENGTH
+    assert not cleaned.startswith((".", "_"))
+    assert not cleaned.endswith((".", "_"))
+    assert "/" not in cleaned
+    assert "\\" not in cleaned

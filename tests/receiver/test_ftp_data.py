@@ -58,7 +58,7 @@ async def test_passive_range_skips_taken_ports_and_reuses_freed_ones(tmp_path: P
         await started.receiver.stop()
     assert out[0] == str(taken_port + 1)
     assert out[1] == "425 no free passive port, try again"
-    # The first session's port went back to the range when it ended.
+    # The first session's port went back to the range as soon as its data connection came in.
     assert out[2] == str(taken_port + 1)
     assert [f.file_name for f in started.collected.frames] == ["one.jpg", "two.jpg"]
 

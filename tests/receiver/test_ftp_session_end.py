@@ -158,16 +158,21 @@ async def test_pipelined_commands_one_transfer_at_a_time(tmp_path: Path) -> None
 
 
 async def test_two_whole_images_appended_are_not_one_frame(tmp_path: Path) -> None:
-    """A file put together by APPE is a frame only if it is exactly one JPEG."""
+    """APPE onto a published frame is refused before any transfer: it cannot make one JPEG."""
     first, second = make_jpeg(6), make_jpeg(7)
 
     def scenario(port: int) -> list[str]:
         client = login(port)
         out = [client.storbinary("APPE two.jpg", io.BytesIO(first))]
-        out.append(client.storbinary("APPE two.jpg", io.BytesIO(second)))
+        out.append(reply(lambda: client.storbinary("APPE two.jpg", io.BytesIO(second))))
+        out.append(client.sendcmd("SIZE two.jpg"))
         client.quit()
         return out
 
     out, started = await run_ftp_scenario(tmp_path, scenario)
-    assert out == ["226 frame received", "226 appended, JPEG not complete yet"]
+    assert out == [
+        "226 frame received",
+        "550 /two.jpg was published and is no longer held, send it whole with STOR",
+        f"213 {len(first)}",
+    ]
     assert [f.data for f in started.collected.frames] == [first]

@@ -4,6 +4,7 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import TextIO
 
@@ -19,6 +20,7 @@ from .model import (
     Frame,
     ReceivedFile,
     ReceiverConfig,
+    safe_name,
 )
 
 
@@ -70,7 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="largest accepted upload or frame (%(default)s)")  # fmt: skip
     parser.add_argument(
         "--out", type=Path, metavar="DIR",
-        help="save frames as DIR/<username>/<time>.jpg, files under DIR/<username>/files/",
+        help="save frames as DIR/<username>/<time>.jpg, "
+        "files as DIR/<username>/files/<time>-<name>",
     )  # fmt: skip
     return parser
 
@@ -106,50 +109,83 @@ def config_from(options: argparse.Namespace) -> ReceiverConfig:
     )
 
 
-def saved_name(item: Frame | ReceivedFile) -> PurePosixPath:
-    """Where --out keeps an item, relative to DIR."""
+def saved_name(item: Frame | ReceivedFile, number: int = 0) -> PurePosixPath:
+    r"""Where --out keeps an item, relative to DIR: a name of its own inside the camera's folder.
+
+    Frames are named by the time they arrived; files by that time and the safe form of the
+    name they came with (see model.safe_name: "x\..", "../a", control characters and long
+    names all become one plain name). number tells apart items of a camera that arrived in
+    the same microsecond.
+    """
+    stamp = f"{item.received_at:%Y%m%dT%H%M%S.%fZ}" + (f"-{number}" if number else "")
+    folder = PurePosixPath(safe_name(item.username, default="camera"))
     if isinstance(item, Frame):
-        return PurePosixPath(item.username, f"{item.received_at:%Y%m%dT%H%M%S.%fZ}.jpg")
-    safe = PurePosixPath(item.file_name.replace("\\", "/")).name or "upload"
-    return PurePosixPath(item.username, "files", safe)
+        return folder / f"{stamp}.jpg"
+    return folder / "files" / safe_name(f"{stamp}-{safe_name(item.file_name)}")
 
 
 def _write(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
+    # Exclusive: a name taken already is an error to report, never a file overwritten.
+    with path.open("xb") as stream:
+        stream.write(data)
+
+
+def _printable(text: str) -> str:
+    """Text for the one-line output: control characters escaped, so a name is one line."""
+    if text.isprintable():
+        return text
+    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
 
 
 class FramePrinter:
     """The command's sink: print a line per item, optionally save it (off the event loop)."""
 
-    def __init__(self, out: Path | None, stream: TextIO = sys.stdout) -> None:
-        """Print to stream; save below out when given."""
+    def __init__(
+        self, out: Path | None, stream: TextIO = sys.stdout, errors: TextIO = sys.stderr
+    ) -> None:
+        """Print to stream; save below out when given, reporting failed saves to errors."""
         self._out = out
         self._stream = stream
+        self._errors = errors
         self._writes: set[asyncio.Task[None]] = set()
+        # Per camera: the last arrival time named, and how many items had it.
+        self._last: dict[str, tuple[datetime, int]] = {}
 
     def __call__(self, item: Frame | ReceivedFile) -> None:
         """Handle one frame or file."""
         kind = "frame" if isinstance(item, Frame) else "file"
         line = (
-            f"{item.received_at.isoformat()} {item.source} {item.username} {kind} "
-            f"{len(item.data)} {item.file_name or '-'}"
+            f"{item.received_at.isoformat()} {item.source} {_printable(item.username)} {kind} "
+            f"{len(item.data)} {_printable(item.file_name or '-')}"
         )
         if self._out is not None:
-            target = self._out / saved_name(item)
+            target = self._out / self._name(item)
             line += f" {target}"
             task = asyncio.get_running_loop().create_task(
                 asyncio.to_thread(_write, target, item.data)
             )
             self._writes.add(task)
-            task.add_done_callback(self._writes.discard)
+            task.add_done_callback(lambda done: self._written(done, target))
         self._stream.write(line + "\n")
         self._stream.flush()
 
+    def _name(self, item: Frame | ReceivedFile) -> PurePosixPath:
+        last_at, count = self._last.get(item.username, (None, 0))
+        number = count + 1 if last_at == item.received_at else 0
+        self._last[item.username] = (item.received_at, number)
+        return saved_name(item, number)
+
+    def _written(self, task: asyncio.Task[None], target: Path) -> None:
+        self._writes.discard(task)
+        if not task.cancelled() and (error := task.exception()) is not None:
+            self._errors.write(f"error: could not save {target}: {error}\n")
+            self._errors.flush()
+
     async def drain(self) -> None:
-        """Wait for pending writes."""
+        """Wait for pending writes (a failed one is reported, not raised)."""
         if self._writes:
-            await asyncio.gather(*self._writes)
+            await asyncio.gather(*self._writes, return_exceptions=True)
 
 
 def parse(argv: Sequence[str] | None = None) -> tuple[argparse.Namespace, list[Account]]:

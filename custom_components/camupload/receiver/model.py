@@ -1,5 +1,6 @@
 """Values the receiver works with: accounts, frames, files, statistics and settings."""
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -13,6 +14,8 @@ DEFAULT_HTTP_PORT = 8089
 DEFAULT_MAX_UPLOAD_SIZE = 16 * 1024 * 1024
 # Per account in-memory FTP file system (temporary names, clips waiting for the sink).
 DEFAULT_MAX_ACCOUNT_STORAGE = 64 * 1024 * 1024
+# Names (files, stubs of published files, directories) one account's FTP file system holds.
+DEFAULT_MAX_ACCOUNT_ENTRIES = 1000
 DEFAULT_LOGIN_DELAY = 1.0
 DEFAULT_MAX_LOGIN_FAILURES = 3
 # An address that fails this many logins inside the window is refused until the window ends.
@@ -85,6 +88,7 @@ class ReceiverConfig:
     public_address: str | None = None
     max_upload_size: int = DEFAULT_MAX_UPLOAD_SIZE
     max_account_storage: int = DEFAULT_MAX_ACCOUNT_STORAGE
+    max_account_entries: int = DEFAULT_MAX_ACCOUNT_ENTRIES
     login_delay: float = DEFAULT_LOGIN_DELAY
     max_login_failures: int = DEFAULT_MAX_LOGIN_FAILURES
     max_failures_per_address: int = DEFAULT_MAX_FAILURES_PER_ADDRESS
@@ -96,3 +100,40 @@ class ReceiverConfig:
     stall_timeout: float = DEFAULT_STALL_TIMEOUT
     data_connect_timeout: float = DEFAULT_DATA_CONNECT_TIMEOUT
     read_chunk: int = DEFAULT_READ_CHUNK
+
+
+# Longest safe name (a received file's, a camera's folder); well under every file system's 255.
+SAFE_NAME_MAX_LENGTH = 100
+_UNSAFE_NAME_CHARS = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def safe_name(name: str, *, default: str = "file") -> str:
+    """Turn any text into one safe path component (no separators, no leading dot).
+
+    Keeps the last part after any slash or backslash; keeps letters, digits, dot, dash and
+    underscore, collapsing the rest (control characters too) to "_"; trims leading and
+    trailing dots and underscores (so "." and ".." become default) and cuts the name to
+    SAFE_NAME_MAX_LENGTH, keeping a short extension. The result is stable: safe_name of it
+    is itself.
+    """
+    base = re.split(r"[/\\]", name)[-1]
+    cleaned = _UNSAFE_NAME_CHARS.sub("_", base).strip("._")
+    if len(cleaned) > SAFE_NAME_MAX_LENGTH:
+        stem, dot, suffix = cleaned.rpartition(".")
+        if dot and 0 < len(suffix) < SAFE_NAME_MAX_LENGTH // 2:
+            cleaned = f"{stem[: SAFE_NAME_MAX_LENGTH - len(suffix) - 1]}.{suffix}"
+        else:
+            # A cut may end on a dot or underscore: trimmed now, not by the next call.
+            cleaned = cleaned[:SAFE_NAME_MAX_LENGTH].rstrip("._")
+    return cleaned or default
+
+
+def numbered_name(name: str, number: int) -> str:
+    """Return name for 0, else name-N (before the extension), at most SAFE_NAME_MAX_LENGTH."""
+    if number == 0:
+        return name
+    stem, dot, suffix = name.rpartition(".")
+    if not dot:
+        stem, suffix = name, ""
+    tail = f"-{number}{dot}{suffix}"
+    return f"{stem[: SAFE_NAME_MAX_LENGTH - len(tail)]}{tail}"

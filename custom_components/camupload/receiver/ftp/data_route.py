@@ -30,7 +30,15 @@ class DataRouteFtpServer(SessionFtpServer):
     def _passive_listener(self, connection: Connection) -> PassiveListener | None:
         if is_set(connection, "passive_server"):
             listener: PassiveListener = connection.passive_server
-            return listener
+        else:
+            opened = self._listen(connection)
+            if opened is None:
+                return None
+            listener = opened
+        self._expire_later(connection, listener)
+        return listener
+
+    def _listen(self, connection: Connection) -> PassiveListener | None:
         limit, stall = self._config.max_upload_size, self._config.stall_timeout
 
         def accept(sock: socket.socket, peer: str) -> None:
@@ -42,6 +50,8 @@ class DataRouteFtpServer(SessionFtpServer):
                 sock.close()
             else:
                 connection.data_connection = DataChannel(sock, limit, stall)
+                # One data connection per PASV: the port goes back to the range at once.
+                self.release_passive(connection)
 
         try:
             listener = listen_in_range(connection.server_host, self.available_data_ports, accept)
@@ -56,6 +66,20 @@ class DataRouteFtpServer(SessionFtpServer):
         connection.passive_server = listener
         connection.passive_server_port = listener.port
         return listener
+
+    def _expire_later(self, connection: Connection, listener: PassiveListener) -> None:
+        """Free the port if no data connection comes within the data connection timeout."""
+        if is_set(connection, "passive_expiry"):
+            connection.passive_expiry.cancel()
+
+        def expire() -> None:
+            current = is_set(connection, "passive_server") and connection.passive_server
+            # A transfer waiting for the connection ends by its own timeout, then releases.
+            if current is listener and not connection.extra_workers:
+                self.release_passive(connection)
+
+        loop = asyncio.get_running_loop()
+        connection.passive_expiry = loop.call_later(self._config.data_connect_timeout, expire)
 
     def _forget_data(self, connection: Connection) -> None:
         connection.active_target = None
@@ -119,6 +143,7 @@ class DataRouteFtpServer(SessionFtpServer):
             connection.response("501", str(err))
             return True
         self._forget_data(connection)
+        self.release_passive(connection)
         connection.active_target = target
         connection.response("200", "active mode accepted")
         return True
@@ -135,7 +160,8 @@ class DataRouteFtpServer(SessionFtpServer):
             return False
         if is_set(connection, "active_target") and connection.active_target is not None:
             return True
-        if is_set(connection, "passive_server"):
+        if is_set(connection, "passive_server") or is_set(connection, "data_connection"):
+            # Listening still, or the client already connected (its port is released then).
             return True
         connection.response("425", "use PASV, EPSV, PORT or EPRT first")
         return False
@@ -154,7 +180,11 @@ class DataRouteFtpServer(SessionFtpServer):
                 config.max_upload_size,
                 config.stall_timeout,
             )
-        async with asyncio.timeout(config.data_connect_timeout):
-            channel: DataChannel = await asyncio.shield(connection["data_connection"])
+        try:
+            async with asyncio.timeout(config.data_connect_timeout):
+                channel: DataChannel = await asyncio.shield(connection["data_connection"])
+        finally:
+            # Connected, timed out or aborted: the port goes back to the range either way.
+            self.release_passive(connection)
         del connection.data_connection
         return channel

@@ -69,6 +69,8 @@ class CameraFtpServer(DataRouteFtpServer):
     ) -> bool:
         """Receive a file into memory, then publish it as a frame or a file."""
         path = self._upload_target(connection, str(rest))
+        if path is not None and mode == "ab" and self._is_stub(connection, path):
+            path = None
         if path is not None and self._has_data_route(connection):
             # Here, not in the transfer: it must come before the replies to later commands.
             connection.response("150", f"ready to receive {path.name}")
@@ -86,6 +88,8 @@ class CameraFtpServer(DataRouteFtpServer):
         if path is None:
             return None
         parent = connection.filesystem.parent_directory(path)
+        if parent is None and path.parent == connection.current_directory:
+            parent = self._make_again(connection, path.parent)
         if parent is None:
             message = f"directory {path.parent} does not exist (create it with MKD)"
             connection.response("550", message)
@@ -94,6 +98,24 @@ class CameraFtpServer(DataRouteFtpServer):
             connection.response("550", f"{path} is a directory")
             return None
         return path
+
+    def _make_again(self, connection: Connection, directory: PurePosixPath) -> DirEntry | None:
+        """Create again the session's current directory, evicted since CWD (it held nothing)."""
+        try:
+            connection.filesystem.mkdir(directory)
+        except FileSystemError:
+            return None
+        node = connection.filesystem.lookup(directory)
+        return node if isinstance(node, DirEntry) else None
+
+    def _is_stub(self, connection: Connection, path: PurePosixPath) -> bool:
+        """Refuse APPE onto a published file whose content is dropped, before any transfer."""
+        entry = connection.filesystem.lookup(path)
+        if isinstance(entry, FileEntry) and entry.data is None:
+            message = f"{path} was published and is no longer held, send it whole with STOR"
+            connection.response("550", message)
+            return True
+        return False
 
     async def appe(self, connection: Connection, rest: str | PurePosixPath) -> bool:
         """Append to a file (or create it)."""
@@ -149,7 +171,7 @@ class CameraFtpServer(DataRouteFtpServer):
         if is_temporary_name(path.name):
             connection.response("226", "stored under a temporary name, published when renamed")
             return True
-        message = self._publish(connection.account, path, entry)
+        message = self._publish(connection, path, entry)
         if message is None:
             if append:
                 connection.response("226", "appended, JPEG not complete yet")
@@ -160,8 +182,13 @@ class CameraFtpServer(DataRouteFtpServer):
         connection.response("226", message)
         return True
 
-    def _publish(self, account: Account, path: PurePosixPath, entry: FileEntry) -> str | None:
-        """Publish a stored file; None if it is an incomplete JPEG."""
+    def _publish(self, connection: Connection, path: PurePosixPath, entry: FileEntry) -> str | None:
+        """Publish a stored file; None if it is an incomplete JPEG.
+
+        A frame's content is dropped at once (a stub answers SIZE and LIST); a file's is kept
+        for a while, so that APPE can add what a cut upload missed (see filesystem.py).
+        """
+        account: Account = connection.account
         data = entry.data or b""
         # Appended pieces may glue a cut image to another: they must make exactly one JPEG.
         complete = jpeg_length(data) == len(data) if entry.appended else is_complete_jpeg(data)
@@ -173,7 +200,7 @@ class CameraFtpServer(DataRouteFtpServer):
         else:
             self._publisher.file(account, data, "ftp", path.name)
             message = "file received"
-        entry.published = True
+        connection.filesystem.mark_published(entry, keep_content=not complete)
         return message
 
     async def rnto(self, connection: Connection, rest: str | PurePosixPath) -> bool:
@@ -200,7 +227,7 @@ class CameraFtpServer(DataRouteFtpServer):
             and entry.data is not None
             and not is_temporary_name(target.name)
         ):
-            published = self._publish(connection.account, target, entry)
+            published = self._publish(connection, target, entry)
             message = f"renamed, {published or 'incomplete JPEG not published'}"
         connection.response("250", message)
         return True
@@ -363,9 +390,9 @@ class CameraFtpServer(DataRouteFtpServer):
         return True
 
     async def allo(self, connection: Connection, rest: str) -> bool:
-        """Nothing to allocate."""
+        """Nothing to allocate: 200, which RFC 959 (5.4) allows for ALLO; Dahua takes no 202."""
         del rest
-        connection.response("202", "no storage allocation necessary")
+        connection.response("200", "ALLO ok, no storage allocation necessary")
         return True
 
     async def noop(self, connection: Connection, rest: str) -> bool:
