@@ -20,6 +20,7 @@ from .model import (
     Frame,
     ReceivedFile,
     ReceiverConfig,
+    escape_unprintable,
     safe_name,
 )
 
@@ -131,13 +132,6 @@ def _write(path: Path, data: bytes) -> None:
         stream.write(data)
 
 
-def _printable(text: str) -> str:
-    """Text for the one-line output: control characters escaped, so a name is one line."""
-    if text.isprintable():
-        return text
-    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
-
-
 class FramePrinter:
     """The command's sink: print a line per item, optionally save it (off the event loop)."""
 
@@ -155,10 +149,8 @@ class FramePrinter:
     def __call__(self, item: Frame | ReceivedFile) -> None:
         """Handle one frame or file."""
         kind = "frame" if isinstance(item, Frame) else "file"
-        line = (
-            f"{item.received_at.isoformat()} {item.source} {_printable(item.username)} {kind} "
-            f"{len(item.data)} {_printable(item.file_name or '-')}"
-        )
+        user, name = escape_unprintable(item.username), escape_unprintable(item.file_name or "-")
+        line = f"{item.received_at.isoformat()} {item.source} {user} {kind} {len(item.data)} {name}"
         if self._out is not None:
             target = self._out / self._name(item)
             line += f" {target}"

@@ -14,7 +14,7 @@ from aiohttp import BodyPartReader, StreamReader, web
 from aiohttp.http import HttpProcessingError
 
 from .accounts import AccountBook, FailureLimiter
-from .model import Account, ReceiverConfig, Source
+from .model import Account, ReceiverConfig, Source, escape_unprintable
 from .publisher import Publisher
 from .splitter import FrameSplitter, is_complete_jpeg
 
@@ -66,8 +66,7 @@ def describe_fault(error: BaseException) -> str:
     text = error.message if isinstance(error, HttpProcessingError) else str(error)
     first = str(text).strip().partition("\n")[0].rstrip(" :")[:MAX_FAULT_TEXT]
     # Escaped, so that no byte of the client's breaks the log line.
-    printable = "".join(char if char.isprintable() else repr(char)[1:-1] for char in first)
-    return printable or type(error).__name__
+    return escape_unprintable(first) or type(error).__name__
 
 
 def is_printable_name(name: str) -> bool:

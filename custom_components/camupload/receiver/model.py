@@ -137,3 +137,10 @@ def numbered_name(name: str, number: int) -> str:
         stem, suffix = name, ""
     tail = f"-{number}{dot}{suffix}"
     return f"{stem[: SAFE_NAME_MAX_LENGTH - len(tail)]}{tail}"
+
+
+def escape_unprintable(text: str) -> str:
+    """Text with its control characters escaped, so that it stays on one line of a log."""
+    if text.isprintable():
+        return text
+    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
