@@ -23,18 +23,22 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from custom_components.camupload.camera_subentry import connection_details, derive_username
 from custom_components.camupload.const import (
     CONF_ARCHIVE_DAYS,
+    CONF_ENTRY_KIND,
     CONF_FTP_PORT,
     CONF_HTTP_ON_HA,
     CONF_HTTP_PORT,
     CONF_LISTEN_ADDRESS,
     CONF_MAX_UPLOAD_MB,
+    CONF_MEMORY_BUDGET_MB,
     CONF_PASSIVE_PORTS,
     CONF_PUBLIC_ADDRESS,
     DEFAULT_LISTEN_ADDRESS,
     DOMAIN,
     RECEIVER_DEFAULTS,
+    RECEIVER_UNIQUE_ID,
     SUBENTRY_CAMERA,
 )
+from custom_components.camupload.receiver.model import DEFAULT_MEMORY_BUDGET
 from custom_components.camupload.receiver_options import (
     ADVANCED_OPTIONS,
     SECTION_ADVANCED,
@@ -43,7 +47,7 @@ from custom_components.camupload.receiver_options import (
 from tests.conftest import free_port
 from tests.frontend_text import render_message
 from tests.receiver.sample_jpegs import make_jpeg
-from tests.receiver_setup import PASSWORD, USERNAME, next_image, receiver_entry
+from tests.receiver_setup import PASSWORD, USERNAME, camera_subentry, next_image, receiver_entry
 
 pytestmark = [pytest.mark.enable_socket, pytest.mark.usefixtures("socket_enabled")]
 
@@ -212,14 +216,43 @@ async def test_options_flow_fills_the_section_rechecks_and_reloads(hass: HomeAss
 
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
-        _answers(**{CONF_FTP_PORT: port, CONF_MAX_UPLOAD_MB: 2, CONF_ARCHIVE_DAYS: 3}),
+        _answers(
+            **{
+                CONF_FTP_PORT: port,
+                CONF_MAX_UPLOAD_MB: 2,
+                CONF_MEMORY_BUDGET_MB: 64,
+                CONF_ARCHIVE_DAYS: 3,
+            }
+        ),
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
     assert set(entry.options) == set(RECEIVER_DEFAULTS)
     assert entry.options[CONF_ARCHIVE_DAYS] == 3
     assert entry.state is ConfigEntryState.LOADED
-    assert entry.runtime_data.hub.receiver.config.max_upload_size == 2 * 1024 * 1024
+    receiver = entry.runtime_data.hub.receiver
+    assert receiver.config.max_upload_size == 2 * 1024 * 1024
+    assert receiver.memory.limit == 64 * 1024 * 1024
+
+
+async def test_options_saved_before_the_memory_budget_start_with_its_default(
+    hass: HomeAssistant,
+) -> None:
+    """A receiver whose stored options lack the memory budget starts with the engine's default."""
+    options = {**RECEIVER_DEFAULTS, CONF_LISTEN_ADDRESS: "127.0.0.1", CONF_FTP_PORT: free_port()}
+    del options[CONF_MEMORY_BUDGET_MB]
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id=RECEIVER_UNIQUE_ID,
+        data={CONF_ENTRY_KIND: "receiver"},
+        options=options,
+        subentries_data=[camera_subentry("Front door", USERNAME, PASSWORD)],
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    assert entry.runtime_data.hub.receiver.memory.limit == DEFAULT_MEMORY_BUDGET
 
 
 @pytest.mark.parametrize("passive_ports", ["", "50000-50002"])

@@ -33,6 +33,7 @@ CONF_PUBLIC_ADDRESS: Final = "public_address"
 CONF_HTTP_ON_HA: Final = "http_on_home_assistant"
 CONF_HTTP_PORT: Final = "http_port"
 CONF_MAX_UPLOAD_MB: Final = "max_upload_mb"
+CONF_MEMORY_BUDGET_MB: Final = "memory_budget_mb"
 CONF_IDLE_AFTER: Final = "idle_after"
 CONF_ONLINE_WINDOW: Final = "online_window"
 CONF_ARCHIVE: Final = "archive"
@@ -43,6 +44,8 @@ DEFAULT_LISTEN_ADDRESS: Final = "0.0.0.0"  # noqa: S104 - cameras are on the LAN
 DEFAULT_FTP_PORT: Final = 2121
 DEFAULT_HTTP_PORT: Final = 0  # 0: no dedicated port, Home Assistant's own server only
 DEFAULT_MAX_UPLOAD_MB: Final = 16
+# The receiver engine's default budget for all client buffers (128 MiB, fits a Raspberry Pi).
+DEFAULT_MEMORY_BUDGET_MB: Final = 128
 DEFAULT_IDLE_AFTER: Final = 30  # seconds without a frame before a camera shows idle
 DEFAULT_ONLINE_WINDOW: Final = 300  # seconds a camera stays online after its last frame
 DEFAULT_ARCHIVE_DAYS: Final = 7
@@ -56,6 +59,7 @@ RECEIVER_DEFAULTS: Final[dict[str, object]] = {
     CONF_HTTP_ON_HA: True,
     CONF_HTTP_PORT: DEFAULT_HTTP_PORT,
     CONF_MAX_UPLOAD_MB: DEFAULT_MAX_UPLOAD_MB,
+    CONF_MEMORY_BUDGET_MB: DEFAULT_MEMORY_BUDGET_MB,
     CONF_IDLE_AFTER: DEFAULT_IDLE_AFTER,
     CONF_ONLINE_WINDOW: DEFAULT_ONLINE_WINDOW,
     CONF_ARCHIVE: False,

@@ -22,6 +22,7 @@ from .const import (
     CONF_IDLE_AFTER,
     CONF_LISTEN_ADDRESS,
     CONF_MAX_UPLOAD_MB,
+    CONF_MEMORY_BUDGET_MB,
     CONF_ONLINE_WINDOW,
     CONF_PASSIVE_PORTS,
     CONF_PUBLIC_ADDRESS,
@@ -34,6 +35,7 @@ INTEGER_OPTIONS = (
     CONF_FTP_PORT,
     CONF_HTTP_PORT,
     CONF_MAX_UPLOAD_MB,
+    CONF_MEMORY_BUDGET_MB,
     CONF_IDLE_AFTER,
     CONF_ONLINE_WINDOW,
     CONF_ARCHIVE_DAYS,
@@ -49,11 +51,15 @@ ADVANCED_OPTIONS: Final = (
     CONF_PASSIVE_PORTS,
     CONF_HTTP_PORT,
     CONF_MAX_UPLOAD_MB,
+    CONF_MEMORY_BUDGET_MB,
     CONF_IDLE_AFTER,
     CONF_ONLINE_WINDOW,
     CONF_ARCHIVE_DAYS,
     CONF_ARCHIVE_MAX_MB,
 )
+# The memory budget's bounds in the form: a few uploads at least, at most a large machine's share.
+MIN_MEMORY_BUDGET_MB: Final = 16
+MAX_MEMORY_BUDGET_MB: Final = 4096
 
 
 def _number(minimum: int, maximum: int, unit: str | None = None) -> selector.NumberSelector:
@@ -84,6 +90,9 @@ def receiver_schema(current: Mapping[str, Any], *, expand_advanced: bool = False
         ): text,
         vol.Required(CONF_HTTP_PORT, default=values[CONF_HTTP_PORT]): _number(0, 65535),
         vol.Required(CONF_MAX_UPLOAD_MB, default=values[CONF_MAX_UPLOAD_MB]): _number(1, 256, "MB"),
+        vol.Required(CONF_MEMORY_BUDGET_MB, default=values[CONF_MEMORY_BUDGET_MB]): _number(
+            MIN_MEMORY_BUDGET_MB, MAX_MEMORY_BUDGET_MB, "MB"
+        ),
         vol.Required(CONF_IDLE_AFTER, default=values[CONF_IDLE_AFTER]): _number(1, 3600, "s"),
         vol.Required(CONF_ONLINE_WINDOW, default=values[CONF_ONLINE_WINDOW]): _number(
             10, 86400, "s"
@@ -242,7 +251,11 @@ def _any_free(host: str, ports: range, ours: frozenset[int]) -> bool:
 
 
 def engine_config(options: Mapping[str, Any]) -> ReceiverConfig:
-    """The receiver engine's settings for stored options."""
+    """The receiver engine's settings for stored options.
+
+    Options saved before an option existed get its default.
+    """
+    options = {**RECEIVER_DEFAULTS, **options}
     return ReceiverConfig(
         host=options[CONF_LISTEN_ADDRESS],
         ftp_port=options[CONF_FTP_PORT],
@@ -250,4 +263,5 @@ def engine_config(options: Mapping[str, Any]) -> ReceiverConfig:
         passive_ports=parse_port_range(options[CONF_PASSIVE_PORTS]),
         public_address=options[CONF_PUBLIC_ADDRESS] or None,
         max_upload_size=options[CONF_MAX_UPLOAD_MB] * MIB,
+        memory_budget=options[CONF_MEMORY_BUDGET_MB] * MIB,
     )

@@ -16,6 +16,7 @@ from .model import (
     DEFAULT_HOST,
     DEFAULT_HTTP_PORT,
     DEFAULT_MAX_UPLOAD_SIZE,
+    DEFAULT_MEMORY_BUDGET,
     Account,
     Frame,
     ReceivedFile,
@@ -24,6 +25,8 @@ from .model import (
     safe_name,
 )
 
+_MIB = 1024 * 1024
+
 
 def _camera(value: str) -> Account:
     username, colon, password = value.partition(":")
@@ -31,6 +34,17 @@ def _camera(value: str) -> Account:
         msg = f"expected USER:PASSWORD, got {value!r}"
         raise argparse.ArgumentTypeError(msg)
     return Account(username, password, username)
+
+
+def _positive(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        msg = f"expected a whole number of at least 1, got {value!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return number
 
 
 def _port_range(value: str) -> range:
@@ -71,6 +85,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="IPv4 address announced in PASV replies (Docker, NAT)")  # fmt: skip
     parser.add_argument("--max-size", type=int, default=DEFAULT_MAX_UPLOAD_SIZE, metavar="BYTES",
                         help="largest accepted upload or frame (%(default)s)")  # fmt: skip
+    parser.add_argument("--memory-budget-mb", type=_positive, default=DEFAULT_MEMORY_BUDGET // _MIB,
+                        metavar="MIB", help="memory for all client buffers together; past it "
+                        "an upload is refused, HTTP with 503 (%(default)s)")  # fmt: skip
     parser.add_argument(
         "--out", type=Path, metavar="DIR",
         help="save frames as DIR/<username>/<time>.jpg, "
@@ -107,6 +124,7 @@ def config_from(options: argparse.Namespace) -> ReceiverConfig:
         passive_ports=options.passive_ports,
         public_address=options.public_address,
         max_upload_size=options.max_size,
+        memory_budget=options.memory_budget_mb * _MIB,
     )
 
 

@@ -10,10 +10,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, override
 
-from aiohttp import BodyPartReader, StreamReader, web
+from aiohttp import StreamReader, web
 from aiohttp.http import HttpProcessingError
 
 from .accounts import AccountBook, FailureLimiter
+from .form_data import FormError, form_boundary, form_file
+from .memory_budget import RETRY_AFTER_SECONDS, MemoryBudget, MemoryBudgetError, MemoryLease
 from .model import Account, ReceiverConfig, Source, escape_unprintable
 from .publisher import Publisher
 from .splitter import FrameSplitter, is_complete_jpeg
@@ -27,8 +29,6 @@ _MULTIPART_FORM = "multipart/form-data"
 MAX_FAULT_TEXT = 120
 # A client's doing, not a bug: a malformed request, or a body cut by a lost connection.
 _CLIENT_FAULTS = (ConnectionError, HttpProcessingError)
-# aiohttp's multipart reader reports malformed input with these (AssertionError in 3.11).
-_MALFORMED_FORM = (ValueError, AssertionError, HttpProcessingError)
 _LINE_SEPARATORS = frozenset("\u2028\u2029")
 
 
@@ -133,12 +133,14 @@ class HttpUploadHandlers:
         config: ReceiverConfig,
         publisher: Publisher,
         limiter: FailureLimiter,
+        memory: MemoryBudget,
     ) -> None:
-        """Serve the accounts in the book with the limits in config."""
+        """Serve the accounts in the book with the limits in config; bodies draw from memory."""
         self._accounts = accounts
         self._config = config
         self._publisher = publisher
         self._limiter = limiter
+        self._memory = memory
         # The tasks serving each account's MJPEG pushes, so a changed login can end them.
         self._streams: dict[str, set[asyncio.Task[object]]] = {}
 
@@ -151,12 +153,13 @@ class HttpUploadHandlers:
             # Counted by hand rather than with _stream: this path runs per photo.
             stats.connection_opened(account.username)
             try:
-                body = await self._read_photo(request, username)
+                with self._memory.lease() as lease:
+                    body = await self._read_photo(request, username, lease)
+                    self._publisher.frame(account, body, "http", name)
             finally:
                 stats.connection_closed(account.username)
         except _RefusedError as refused:
             return refused.response
-        self._publisher.frame(account, body, "http", name)
         return _text(200, "OK")
 
     async def handle_mjpeg(self, request: web.Request, username: str) -> web.StreamResponse:
@@ -166,12 +169,18 @@ class HttpUploadHandlers:
         try:
             account = await self._authorize(request, username, "mjpeg")
             async with self._stream(account.username):
-                async for chunk in self._chunks(request.content):
-                    for frame in splitter.feed(chunk):
-                        self._publisher.frame(account, frame, "mjpeg")
-                        frames += 1
+                with self._memory.lease() as lease:
+                    async for chunk in self._chunks(request.content):
+                        # Held before the splitter keeps it: a frame being put together.
+                        lease.resize(splitter.buffered + len(chunk))
+                        for frame in splitter.feed(chunk):
+                            self._publisher.frame(account, frame, "mjpeg")
+                            frames += 1
+                        lease.resize(splitter.buffered)
         except _RefusedError as refused:
             return refused.response
+        except MemoryBudgetError as err:
+            return self._busy(request, username, err)
         except TimeoutError:
             return _closing(_text(408, f"stream stalled after {frames} frames"))
         except _CLIENT_FAULTS as err:
@@ -257,23 +266,54 @@ class HttpUploadHandlers:
             _closing(_text(413, f"upload larger than {self._config.max_upload_size} bytes"))
         )
 
-    async def _read_photo(self, request: web.Request, username: str) -> bytes:
-        """Read the photo within the limits; _RefusedError when it cannot be accepted."""
+    @staticmethod
+    def _busy(request: web.Request, username: str, error: MemoryBudgetError) -> web.Response:
+        """503 for a body the memory budget has no room for; the client may retry later."""
+        _LOGGER.info("upload for %s from %s refused: %s", username, request.remote, error)
+        return _closing(_text(503, str(error), {"Retry-After": str(RETRY_AFTER_SECONDS)}))
+
+    async def _read_photo(self, request: web.Request, username: str, lease: MemoryLease) -> bytes:
+        """Read the photo within the limits into lease; _RefusedError if it cannot be accepted."""
         length = request.content_length
         if length is not None and length > self._config.max_upload_size:
             raise self._too_large()
+        boundary = self._boundary(request, username)
         try:
-            if request.content_type == _MULTIPART_FORM:
-                body = await self._read_form_file(request, username)
-            else:
-                body = await self._read_body(request.content)
+            if length is not None:
+                # Refused before a byte is read: it could not be held whole anyway.
+                self._memory.ensure_room(length)
+            body = await self._read_body(request.content, lease)
+            if boundary is not None:
+                body = self._form_file(request, username, body, boundary)
         except TimeoutError as err:
             raise _RefusedError(_closing(_text(408, "upload stalled"))) from err
         except _CLIENT_FAULTS as err:
             raise _RefusedError(self._cut_off(request, username, err, "photo upload")) from err
+        except MemoryBudgetError as err:
+            raise _RefusedError(self._busy(request, username, err)) from err
         if not is_complete_jpeg(body):
             raise _RefusedError(_text(400, "body is not a complete JPEG image (FFD8 ... FFD9)"))
         return body
+
+    @staticmethod
+    def _boundary(request: web.Request, username: str) -> bytes | None:
+        """A form's boundary (None for a raw body); _RefusedError (400) before the body is read."""
+        if request.content_type != _MULTIPART_FORM:
+            return None
+        try:
+            return form_boundary(request.headers.get("Content-Type", ""))
+        except FormError as err:
+            _LOGGER.info("form for %s from %s refused: %s", username, request.remote, err)
+            raise _RefusedError(_closing(_text(400, str(err)))) from err
+
+    @staticmethod
+    def _form_file(request: web.Request, username: str, body: bytes, boundary: bytes) -> bytes:
+        """The file field of a form read whole; _RefusedError (400) if there is none."""
+        try:
+            return form_file(body, boundary)
+        except FormError as err:
+            _LOGGER.info("form for %s from %s refused: %s", username, request.remote, err)
+            raise _RefusedError(_text(400, str(err))) from err
 
     async def _chunks(self, stream: StreamReader) -> AsyncIterator[bytes]:
         """Yield body chunks; TimeoutError if none arrives within the stall timeout."""
@@ -284,8 +324,11 @@ class HttpUploadHandlers:
                 return
             yield chunk
 
-    async def _read_body(self, stream: StreamReader) -> bytes:
-        """Read a whole body within the size limit; TimeoutError if it stops moving."""
+    async def _read_body(self, stream: StreamReader, lease: MemoryLease) -> bytes:
+        """Read a whole body within the size limit into lease.
+
+        TimeoutError if it stops moving, MemoryBudgetError past the memory budget.
+        """
         chunks: list[bytes] = []
         size = 0
         limit = self._config.max_upload_size
@@ -303,49 +346,10 @@ class HttpUploadHandlers:
             size += len(chunk)
             if size > limit:
                 raise self._too_large()
+            lease.grow(len(chunk))
             chunks.append(chunk)
         # One chunk comes back as is; several are copied once.
         return b"".join(chunks)
-
-    async def _read_form_file(self, request: web.Request, username: str) -> bytes:
-        try:
-            reader = await request.multipart()
-        except ValueError as err:
-            raise _RefusedError(
-                _closing(_text(400, "multipart/form-data needs a boundary=... in Content-Type"))
-            ) from err
-        try:
-            while (part := await reader.next()) is not None:
-                if isinstance(part, BodyPartReader) and part.filename is not None:
-                    return await self._read_limited(self._part_chunks(part))
-        except _MALFORMED_FORM as err:
-            reason = describe_fault(err)
-            _LOGGER.info(
-                "malformed multipart form for %s from %s: %s", username, request.remote, reason
-            )
-            raise _RefusedError(
-                _closing(_text(400, f"malformed multipart form: {reason}"))
-            ) from err
-        raise _RefusedError(_text(400, "no file field in the multipart form"))
-
-    async def _part_chunks(self, part: BodyPartReader) -> AsyncIterator[bytes]:
-        while True:
-            async with asyncio.timeout(self._config.stall_timeout):
-                chunk = await part.read_chunk(self._config.read_chunk)
-            if not chunk:
-                return
-            yield chunk
-
-    async def _read_limited(self, chunks: AsyncIterator[bytes]) -> bytes:
-        parts: list[bytes] = []
-        size = 0
-        limit = self._config.max_upload_size
-        async for chunk in chunks:
-            size += len(chunk)
-            if size > limit:
-                raise self._too_large()
-            parts.append(chunk)
-        return b"".join(parts)
 
     def add_routes(self, app: web.Application) -> None:
         """Mount POST|PUT /photo/{username} and POST|PUT /upload/{username} on app."""

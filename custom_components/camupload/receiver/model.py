@@ -14,13 +14,16 @@ DEFAULT_HTTP_PORT = 8089
 DEFAULT_MAX_UPLOAD_SIZE = 16 * 1024 * 1024
 # Per account in-memory FTP file system (temporary names, clips waiting for the sink).
 DEFAULT_MAX_ACCOUNT_STORAGE = 64 * 1024 * 1024
-# Names (files, stubs of published files, directories) one account's FTP file system holds.
-DEFAULT_MAX_ACCOUNT_ENTRIES = 1000
+# Names (files, stubs of published files, directories) one account's FTP file system holds:
+# each of an account's 16 sessions in a folder 16 levels deep; cameras look back only at what
+# they just wrote (SIZE, LIST), and older stubs and empty folders are evicted.
+DEFAULT_MAX_ACCOUNT_ENTRIES = 256
 DEFAULT_LOGIN_DELAY = 1.0
 DEFAULT_MAX_LOGIN_FAILURES = 3
 # An address that fails this many logins inside the window is refused until the window ends.
 DEFAULT_MAX_FAILURES_PER_ADDRESS = 20
 DEFAULT_FAILURE_WINDOW = 300.0
+# Connections per address and in all, per listener (FTP control, dedicated HTTP); per FTP account.
 DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 32
 DEFAULT_MAX_CONNECTIONS_PER_ACCOUNT = 16
 DEFAULT_MAX_CONNECTIONS = 256
@@ -30,7 +33,19 @@ DEFAULT_IDLE_TIMEOUT = 300.0
 DEFAULT_STALL_TIMEOUT = 60.0
 # How long a passive listener waits for the client's data connection.
 DEFAULT_DATA_CONNECT_TIMEOUT = 30.0
+# How long PASV/EPSV waits in line for a port of a full passive range before 425 (clients
+# wait far longer for a reply: curl 60 s, ftplib and busybox without limit).
+DEFAULT_PASSIVE_PORT_WAIT = 10.0
 DEFAULT_READ_CHUNK = 256 * 1024
+# Every buffer held for clients (request heads, bodies, FTP data and files) draws from this.
+DEFAULT_MEMORY_BUDGET = 128 * 1024 * 1024
+# HTTP on the dedicated port: a request head must arrive whole within this time...
+DEFAULT_HEADER_TIMEOUT = 10.0
+# ...hold at most this many header fields and bytes (request line and blank line included)...
+DEFAULT_MAX_HEADER_FIELDS = 100
+DEFAULT_MAX_REQUEST_HEAD = 64 * 1024
+# ...and a kept-alive connection with no new request for this long is closed.
+DEFAULT_KEEPALIVE_TIMEOUT = 15.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +114,13 @@ class ReceiverConfig:
     idle_timeout: float = DEFAULT_IDLE_TIMEOUT
     stall_timeout: float = DEFAULT_STALL_TIMEOUT
     data_connect_timeout: float = DEFAULT_DATA_CONNECT_TIMEOUT
+    passive_port_wait: float = DEFAULT_PASSIVE_PORT_WAIT
     read_chunk: int = DEFAULT_READ_CHUNK
+    memory_budget: int = DEFAULT_MEMORY_BUDGET
+    header_timeout: float = DEFAULT_HEADER_TIMEOUT
+    max_header_fields: int = DEFAULT_MAX_HEADER_FIELDS
+    max_request_head: int = DEFAULT_MAX_REQUEST_HEAD
+    keepalive_timeout: float = DEFAULT_KEEPALIVE_TIMEOUT
 
 
 # Longest safe name (a received file's, a camera's folder); well under every file system's 255.

@@ -1,35 +1,17 @@
 """The receiver: FTP and HTTP listeners feeding one sink."""
 
-import logging
-import socket
 import time
 from collections.abc import Callable, Iterable
-
-from aiohttp import web
 
 from .accounts import AccountBook, FailureLimiter
 from .errors import ReceiverStartError
 from .ftp.server import CameraFtpServer
-from .http_upload import ClientFaultLog, HttpUploadHandlers
+from .http_server import CameraHttpServer
+from .http_upload import HttpUploadHandlers
+from .memory_budget import MemoryBudget
 from .model import Account, AccountStats, ReceiverConfig
 from .publisher import AuthFailureCallback, Publisher, Sink
 from .stats import StatsBook
-
-_LOGGER = logging.getLogger(__name__)
-
-
-def _bind(host: str, port: int) -> socket.socket:
-    """Bind a listening TCP socket, so the chosen port is known before serving."""
-    family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
-    sock = socket.socket(family, kind, proto)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(address)
-        sock.listen(128)
-    except OSError:
-        sock.close()
-        raise
-    return sock
 
 
 class Receiver:
@@ -56,10 +38,13 @@ class Receiver:
             max_failures=config.max_failures_per_address, window=config.failure_window, clock=clock
         )
         self._publisher = Publisher(sink, self._stats, on_auth_failure)
-        self.http = HttpUploadHandlers(self.accounts, config, self._publisher, self._limiter)
+        # Every buffer held for clients draws from it; it holds at least one largest upload.
+        self.memory = MemoryBudget(max(config.memory_budget, config.max_upload_size))
+        self.http = HttpUploadHandlers(
+            self.accounts, config, self._publisher, self._limiter, self.memory
+        )
         self._ftp: CameraFtpServer | None = None
-        self._http_runner: web.AppRunner | None = None
-        self._http_port: int | None = None
+        self._http: CameraHttpServer | None = None
 
     @property
     def ftp_port(self) -> int | None:
@@ -69,7 +54,7 @@ class Receiver:
     @property
     def http_port(self) -> int | None:
         """The port the standalone HTTP server listens on, or None."""
-        return self._http_port
+        return self._http.port if self._http is not None else None
 
     def set_accounts(self, accounts: Iterable[Account]) -> frozenset[str]:
         """Replace the accounts without restarting; AccountError leaves them as they were.
@@ -103,39 +88,19 @@ class Receiver:
                 await ftp.start(self.config.host, self.config.ftp_port)
                 self._ftp = ftp
             if self.config.http_port is not None:
-                await self._start_http(self.config.http_port)
+                http = CameraHttpServer(self.http, self.config, self.memory)
+                self._http = http
+                await http.start(self.config.host, self.config.http_port)
         except OSError as err:
             await self.stop()
             msg = f"cannot listen on {self.config.host}: {err}"
             raise ReceiverStartError(msg) from err
-
-    async def _start_http(self, port: int) -> None:
-        app = web.Application()
-        self.http.add_routes(app)
-        sock = _bind(self.config.host, port)
-        # No lingering reads of refused bodies: stalled or oversized uploads are just closed.
-        runner = web.AppRunner(
-            app,
-            handle_signals=False,
-            access_log=None,
-            lingering_time=0,
-            logger=ClientFaultLog(_LOGGER),
-        )
-        await runner.setup()
-        self._http_runner = runner
-        try:
-            await web.SockSite(runner, sock).start()
-        except OSError:
-            sock.close()
-            raise
-        self._http_port = sock.getsockname()[1]
 
     async def stop(self) -> None:
         """Stop every listener and close every connection."""
         if self._ftp is not None:
             ftp, self._ftp = self._ftp, None
             await ftp.close()
-        if self._http_runner is not None:
-            runner, self._http_runner = self._http_runner, None
-            self._http_port = None
-            await runner.cleanup()
+        if self._http is not None:
+            http, self._http = self._http, None
+            await http.close()
