@@ -6,6 +6,8 @@ import pytest
 
 from custom_components.camupload.receiver import Account, AccountBook, AccountError, FailureLimiter
 from custom_components.camupload.receiver.ftp.filesystem import (
+    MAX_DEPTH,
+    MAX_PATH_LENGTH,
     AccountFileSystem,
     DirEntry,
     FileEntry,
@@ -14,6 +16,7 @@ from custom_components.camupload.receiver.ftp.filesystem import (
     is_temporary_name,
 )
 from custom_components.camupload.receiver.ftp.listing import format_list_line
+from custom_components.camupload.receiver.model import DEFAULT_MAX_ACCOUNT_ENTRIES
 
 
 def test_eviction_keeps_unpublished_files() -> None:
@@ -182,3 +185,70 @@ def test_published_content_kept_for_append_is_bounded() -> None:
     assert files.store(P("/two.mp4"), b"+", append=True).data == b"2" * 60 + b"+"
     assert files.kept_bytes == 0
     assert files.held_bytes == 61
+
+
+def test_the_default_cap_is_honoured_and_keeps_the_newest_names() -> None:
+    """At the default cap a camera's dated folders go oldest first; its latest upload stays."""
+    files = AccountFileSystem()
+    jpeg = b"\xff\xd8" + b"x" * 100 + b"\xff\xd9"
+    for upload in range(3 * DEFAULT_MAX_ACCOUNT_ENTRIES):
+        folder = P(f"/2026-12-02/001/jpg/{upload // 60:02d}/{upload % 60:02d}")
+        files.mkdir(folder)
+        files.store(folder / "snap.jpg.tmp", jpeg)
+        renamed = files.rename(folder / "snap.jpg.tmp", folder / "snap.jpg")
+        assert isinstance(renamed, FileEntry)
+        files.mark_published(renamed, keep_content=False)
+        assert files.entries <= DEFAULT_MAX_ACCOUNT_ENTRIES
+    assert files.entries == DEFAULT_MAX_ACCOUNT_ENTRIES
+    assert files.lookup(folder / "snap.jpg") is renamed
+    assert files.lookup(P("/2026-12-02/001/jpg/00/00")) is None
+
+
+def test_a_listing_holds_only_the_directorys_own_names() -> None:
+    """Names sharing a prefix stay apart; a moved directory takes what it holds along."""
+    files = AccountFileSystem()
+    for folder in ("/a/b", "/ab", "/c"):
+        files.mkdir(P(folder))
+    for path in ("/a/x.jpg", "/ab/y.jpg", "/a/b/z.jpg", "/top.jpg"):
+        files.store(P(path), b"data")
+
+    def names(path: str) -> list[str]:
+        return [name for name, _ in files.children(P(path))]
+
+    assert names("/") == ["a", "ab", "c", "top.jpg"]
+    assert names("/a") == ["b", "x.jpg"]
+    assert names("/ab") == ["y.jpg"]
+    assert names("/c") == []
+    held = files.entries
+    files.rename(P("/a"), P("/c/a"))
+    assert names("/") == ["ab", "c", "top.jpg"]
+    assert names("/c/a") == ["b", "x.jpg"]
+    assert names("/c/a/b") == ["z.jpg"]
+    assert files.entries == held
+    with pytest.raises(FileSystemError, match="not empty"):
+        files.rmdir(P("/c"))
+    files.unlink(P("/c/a/b/z.jpg"))
+    files.rmdir(P("/c/a/b"))
+    assert names("/c/a") == ["x.jpg"]
+
+
+def test_path_length_and_depth_limits_at_the_edge() -> None:
+    """A path of MAX_PATH_LENGTH characters and MAX_DEPTH levels is taken; one more is not.
+
+    A directory whose contents would move past the limits stays where it is.
+    """
+    files = AccountFileSystem()
+    folder = P("/" + "/".join(["d" * 200] * 5))
+    files.mkdir(folder)
+    room = MAX_PATH_LENGTH - len(str(folder)) - 1
+    files.store(folder / ("f" * room), b"data")
+    with pytest.raises(FileSystemError, match="too long or too deep"):
+        files.store(folder / ("g" * (room + 1)), b"data")
+    files.mkdir(P("/x"))
+    with pytest.raises(FileSystemError, match="too long or too deep"):
+        files.rename(P("/" + "d" * 200), P("/x/" + "d" * 200))
+    assert isinstance(files.lookup(folder / ("f" * room)), FileEntry)
+    deepest = P("/" + "/".join("abcdefghijklmnop"[:MAX_DEPTH]))
+    files.mkdir(deepest)
+    with pytest.raises(FileSystemError, match="too long or too deep"):
+        files.mkdir(deepest / "q")

@@ -38,7 +38,10 @@ async def test_passive_range_skips_taken_ports_and_reuses_freed_ones(tmp_path: P
     """A port held by another program is skipped; when the range is used up: 425; freed: reused."""
     taken_port, taken = free_port_pair()
     started = await start_receiver(
-        tmp_path, http_port=None, passive_ports=range(taken_port, taken_port + 2)
+        tmp_path,
+        http_port=None,
+        passive_ports=range(taken_port, taken_port + 2),
+        passive_port_wait=0.2,
     )
     try:
 

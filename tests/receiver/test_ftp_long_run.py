@@ -4,7 +4,6 @@ import ftplib
 import functools
 import io
 import socket
-import time
 from pathlib import Path
 
 from custom_components.camupload.receiver.ftp.filesystem import AccountFileSystem
@@ -181,13 +180,16 @@ async def test_connected_cameras_share_a_small_passive_range(tmp_path: Path) -> 
 
 
 async def test_a_passive_port_nobody_connects_to_is_freed(tmp_path: Path) -> None:
-    """PASV holds its port only until the data connection timeout, or until PORT replaces it."""
+    """PASV holds its port only until the data connection timeout, or until PORT replaces it.
+
+    The range has one port: a second camera's PASV waits in line until the first camera's
+    unused port expires, then gets it.
+    """
     only_port = free_port_range(1)
 
     def scenario(port: int) -> list[str]:
         idle, other = login(port), login(port)
-        out = [idle.sendcmd("PASV")[:3], reply(lambda: other.sendcmd("PASV"))]
-        time.sleep(1.0)  # well past the data connection timeout
+        out = [idle.sendcmd("PASV")[:3], other.sendcmd("PASV")[:3]]
         out.append(other.storbinary("STOR late.jpg", io.BytesIO(JPEG)))
         out.append(reply(lambda: idle.sendcmd("STOR never.jpg")))
         out.append(idle.sendcmd("PASV")[:3])
@@ -198,11 +200,15 @@ async def test_a_passive_port_nobody_connects_to_is_freed(tmp_path: Path) -> Non
         return out
 
     out, _ = await run_ftp_scenario(
-        tmp_path, scenario, passive_ports=range(only_port, only_port + 1), data_connect_timeout=0.3
+        tmp_path,
+        scenario,
+        passive_ports=range(only_port, only_port + 1),
+        data_connect_timeout=0.3,
+        passive_port_wait=5.0,
     )
     assert out == [
         "227",
-        "425 no free passive port, try again",
+        "227",
         "226 frame received",
         "425 use PASV, EPSV, PORT or EPRT first",
         "227",

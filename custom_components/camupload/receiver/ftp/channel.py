@@ -9,13 +9,10 @@ on Linux and macOS, and the one Home Assistant runs).
 """
 
 import asyncio
-import errno
 import ipaddress
 import logging
 import socket
 from collections.abc import Callable
-
-from aioftp.errors import NoAvailablePort
 
 from .data import ActiveTarget
 
@@ -223,34 +220,6 @@ def listen(host: str, port: int, accept: Accept) -> PassiveListener:
     except BaseException:
         sock.close()
         raise
-
-
-def listen_in_range(
-    host: str, ports: "asyncio.PriorityQueue[tuple[int, int]] | None", accept: Accept
-) -> PassiveListener:
-    """Listen on a free port of the passive range (queued as (priority, port)), or any port.
-
-    A port found taken by another program goes back to the queue to be tried last;
-    NoAvailablePort when every port has been tried.
-    """
-    if ports is None:
-        return listen(host, 0, accept)
-    tried: set[int] = set()
-    while True:
-        try:
-            priority, port = ports.get_nowait()
-        except asyncio.QueueEmpty as err:
-            raise NoAvailablePort from err
-        if port in tried:
-            ports.put_nowait((priority, port))
-            raise NoAvailablePort
-        tried.add(port)
-        try:
-            return listen(host, port, accept)
-        except OSError as err:
-            ports.put_nowait((priority + 1, port))
-            if err.errno != errno.EADDRINUSE:
-                raise
 
 
 async def connect_active(

@@ -7,10 +7,9 @@ import socket
 from collections.abc import Callable
 from pathlib import PurePosixPath
 
-from aioftp import errors as aioftp_errors
 from aioftp.common import Connection
 
-from .channel import DataChannel, PassiveListener, connect_active, listen_in_range
+from .channel import Accept, DataChannel, PassiveListener, connect_active, listen
 from .data import (
     ActiveModeError,
     ActiveTarget,
@@ -19,26 +18,63 @@ from .data import (
     parse_port,
     same_host,
 )
+from .passive_ports import NoFreePortError
 from .session import SessionFtpServer, is_set
 
 _LOGGER = logging.getLogger(__name__)
+
+# Answers PASV or EPSV with the listener it got.
+type Announce = Callable[[Connection, PassiveListener], None]
 
 
 class DataRouteFtpServer(SessionFtpServer):
     """Passive and active data connections of camera sessions."""
 
-    def _passive_listener(self, connection: Connection) -> PassiveListener | None:
-        if is_set(connection, "passive_server"):
-            listener: PassiveListener = connection.passive_server
-        else:
-            opened = self._listen(connection)
-            if opened is None:
-                return None
-            listener = opened
-        self._expire_later(connection, listener)
-        return listener
+    def _passive(self, connection: Connection, announce: Announce) -> None:
+        """Announce the session's passive listener, opening one, or wait in line for a port.
 
-    def _listen(self, connection: Connection) -> PassiveListener | None:
+        When the range has no free port, the session waits for one (up to the passive port
+        wait) in a task of its own; the session loop runs the next command only after it
+        answered, so replies keep their order and ABOR or QUIT can still end the wait.
+        """
+        if is_set(connection, "passive_server"):
+            self._announce(connection, connection.passive_server, announce)
+            return
+        accept = self._accept_for(connection)
+        try:
+            if self._passive_ports is None:
+                listener = listen(connection.server_host, 0, accept)
+            else:
+                listener = self._passive_ports.listen(connection.server_host, accept)
+        except NoFreePortError:
+            self.wait_for_port(connection, self._wait_for_port(connection, accept, announce))
+            return
+        except OSError as err:
+            self._cannot_listen(connection, err)
+            return
+        self._hold(connection, listener)
+        self._announce(connection, listener, announce)
+
+    async def _wait_for_port(
+        self, connection: Connection, accept: Accept, announce: Announce
+    ) -> None:
+        ports = self._passive_ports
+        if ports is None:  # only a range can run out
+            return
+        try:
+            async with asyncio.timeout(self._config.passive_port_wait):
+                listener = await ports.listen_when_free(connection.server_host, accept)
+        except TimeoutError:
+            connection.response("425", "no free passive port, try again")
+            return
+        except OSError as err:
+            self._cannot_listen(connection, err)
+            return
+        self._hold(connection, listener)
+        self._announce(connection, listener, announce)
+
+    def _accept_for(self, connection: Connection) -> Accept:
+        """Take the session's one data connection from its passive listener."""
         limit, stall = self._config.max_upload_size, self._config.stall_timeout
 
         def accept(sock: socket.socket, peer: str) -> None:
@@ -53,19 +89,21 @@ class DataRouteFtpServer(SessionFtpServer):
                 # One data connection per PASV: the port goes back to the range at once.
                 self.release_passive(connection)
 
-        try:
-            listener = listen_in_range(connection.server_host, self.available_data_ports, accept)
-        except aioftp_errors.NoAvailablePort:
-            connection.response("425", "no free passive port, try again")
-            return None
-        except OSError as err:
-            connection.response(
-                "425", f"cannot open a passive port ({errno.errorcode.get(err.errno or 0, err)})"
-            )
-            return None
+        return accept
+
+    def _hold(self, connection: Connection, listener: PassiveListener) -> None:
         connection.passive_server = listener
         connection.passive_server_port = listener.port
-        return listener
+
+    def _cannot_listen(self, connection: Connection, err: OSError) -> None:
+        reason = errno.errorcode.get(err.errno or 0, str(err))
+        connection.response("425", f"cannot open a passive port ({reason})")
+
+    def _announce(
+        self, connection: Connection, listener: PassiveListener, announce: Announce
+    ) -> None:
+        self._expire_later(connection, listener)
+        announce(connection, listener)
 
     def _expire_later(self, connection: Connection, listener: PassiveListener) -> None:
         """Free the port if no data connection comes within the data connection timeout."""
@@ -90,20 +128,19 @@ class DataRouteFtpServer(SessionFtpServer):
     async def pasv(self, connection: Connection, rest: str | PurePosixPath) -> bool:
         """Open (or reuse) a passive listener and announce it in PASV form."""
         del rest
-        if not self._logged_in(connection) or self._transfer_running(connection):
-            return True
-        listener = self._passive_listener(connection)
-        if listener is None:
-            return True
+        if self._logged_in(connection) and not self._transfer_running(connection):
+            self._passive(connection, self._announce_pasv)
+        return True
+
+    def _announce_pasv(self, connection: Connection, listener: PassiveListener) -> None:
         if listener.family != socket.AF_INET and not self._config.public_address:
             connection.response("425", "server listens on IPv6 only, use EPSV")
-            return True
+            return
         host = self._config.public_address or listener.host
         port = listener.port
         self._forget_data(connection)
         numbers = [*host.split("."), str(port >> 8), str(port & 0xFF)]
         connection.response("227", f"entering passive mode ({','.join(numbers)})")
-        return True
 
     async def epsv(self, connection: Connection, rest: str | PurePosixPath) -> bool:
         """Open (or reuse) a passive listener and announce its port in EPSV form."""
@@ -116,12 +153,12 @@ class DataRouteFtpServer(SessionFtpServer):
         if argument not in ("", "1", "2"):
             connection.response("522", "network protocol not supported, use (1,2)")
             return True
-        listener = self._passive_listener(connection)
-        if listener is None:
-            return True
+        self._passive(connection, self._announce_epsv)
+        return True
+
+    def _announce_epsv(self, connection: Connection, listener: PassiveListener) -> None:
         self._forget_data(connection)
         connection.response("229", f"entering extended passive mode (|||{listener.port}|)")
-        return True
 
     async def port(self, connection: Connection, rest: str) -> bool:
         """Active mode, IPv4 form."""

@@ -23,11 +23,15 @@ and the oldest empty directories go first: a camera that makes a dated directory
 (Hikvision, Dahua: ``2026-12-02/001/jpg/14/05/``) leaves one directory per upload behind.
 A directory in use moves to the back of the line each time a file is stored in it. Files
 not yet published and directories holding anything are never evicted.
+
+Every account of a receiver holds up to max_entries names for months, so a name costs little:
+one table per account maps each absolute path to its entry (the table's order is the eviction
+order); a directory keeps only how many names it holds, and its listing is read off the table.
 """
 
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import PurePosixPath
 
 from custom_components.camupload.receiver.errors import ReceiverError
@@ -39,11 +43,14 @@ from custom_components.camupload.receiver.model import (
 
 MAX_NAME_LENGTH = 255
 MAX_DEPTH = 16
+# A path's whole length: what one name can cost an account (Linux's own PATH_MAX is 4096).
+MAX_PATH_LENGTH = 1024
 # Bytes of published non-JPEG files kept for APPE: one largest upload, by default.
 DEFAULT_MAX_KEPT_BYTES = DEFAULT_MAX_UPLOAD_SIZE
 # Names that cameras and clients use while a file is still being written.
 TEMPORARY_SUFFIXES = (".tmp", ".temp", ".part", ".partial", ".filepart", ".upload", "~")
 ROOT = PurePosixPath("/")
+_ROOT_KEY = "/"
 
 
 def is_temporary_name(name: str) -> bool:
@@ -70,27 +77,22 @@ class FileEntry:
     published: bool = False
     # Made of more than one transfer (APPE onto an existing file).
     appended: bool = False
-    name: str = ""
-    parent: "DirEntry | None" = None
 
 
 @dataclass(slots=True, eq=False)
 class DirEntry:
-    """A directory."""
+    """A directory; its names live in the account's table, it counts them."""
 
-    children: dict[str, "FileEntry | DirEntry"] = field(default_factory=dict)
     mtime: float = field(default_factory=time.time)
-    name: str = ""
-    parent: "DirEntry | None" = None
+    names: int = 0
 
 
 type Entry = FileEntry | DirEntry
 
 
-def _ancestors(directory: DirEntry | None) -> Iterator[DirEntry]:
-    while directory is not None:
-        yield directory
-        directory = directory.parent
+def _parent_key(key: str) -> str:
+    """The absolute path of the directory holding key ("/a/b" -> "/a", "/a" -> "/")."""
+    return key[: key.rindex("/")] or _ROOT_KEY
 
 
 class AccountFileSystem:
@@ -112,50 +114,45 @@ class AccountFileSystem:
         self.root = DirEntry()
         self.held_bytes = 0
         self.kept_bytes = 0
-        # Every entry but the root, the first to evict first; entries hash by identity.
-        self._order: dict[Entry, None] = {}
-        # Published files whose content is still held, the oldest first.
+        # Every entry but the root by absolute path, the first to evict first.
+        self._table: dict[str, Entry] = {}
+        # Published files whose content is still held, the oldest first (by identity).
         self._kept: dict[FileEntry, None] = {}
 
     @property
     def entries(self) -> int:
         """Files, stubs and directories held (the root not counted)."""
-        return len(self._order)
+        return len(self._table)
 
     def lookup(self, path: PurePosixPath) -> Entry | None:
         """Return the entry at an absolute path, or None."""
-        return self._walk(path.parts[1:])
+        return self._get(str(path))
 
     def parent_directory(self, path: PurePosixPath) -> DirEntry | None:
         """Return the directory that holds path, or None if there is none."""
-        # Walks the parts in place: no parent path object is built (this runs per upload).
-        node = self._walk(path.parts[1:-1])
+        node = self._get(_parent_key(str(path)))
         return node if isinstance(node, DirEntry) else None
 
-    def _walk(self, parts: tuple[str, ...]) -> Entry | None:
-        node: Entry = self.root
-        for part in parts:
-            if not isinstance(node, DirEntry):
-                return None
-            child = node.children.get(part)
-            if child is None:
-                return None
-            node = child
+    def _get(self, key: str) -> Entry | None:
+        return self.root if key == _ROOT_KEY else self._table.get(key)
+
+    def _directory(self, key: str) -> DirEntry:
+        node = self._get(key)
+        if not isinstance(node, DirEntry):
+            msg = f"directory {key} does not exist"
+            raise FileSystemError(msg)
         return node
 
-    def _parent(self, path: PurePosixPath) -> DirEntry:
-        parent = self.parent_directory(path)
-        if parent is None:
-            msg = f"directory {path.parent} does not exist"
-            raise FileSystemError(msg)
-        return parent
-
-    def _check_name(self, path: PurePosixPath) -> None:
-        parts = path.parts
-        if len(parts) < 2:  # noqa: PLR2004 - the root and a name
+    def _check_name(self, key: str) -> None:
+        if key == _ROOT_KEY:
             msg = "the root cannot be replaced"
             raise FileSystemError(msg)
-        if len(parts[-1]) > MAX_NAME_LENGTH or len(parts) > MAX_DEPTH + 1:
+        name_length = len(key) - key.rindex("/") - 1
+        if (
+            name_length > MAX_NAME_LENGTH
+            or len(key) > MAX_PATH_LENGTH
+            or key.count("/") > MAX_DEPTH
+        ):
             msg = "name too long or too deep"
             raise FileSystemError(msg)
 
@@ -170,24 +167,24 @@ class AccountFileSystem:
             if self.held_bytes + size <= self.max_bytes:
                 break
             self._drop_content(kept)
-        while len(self._order) + entries > self.max_entries:
+        while len(self._table) + entries > self.max_entries:
             victim = self._oldest_evictable(keep)
             if victim is None:
                 break
             self._detach(victim)
-        if self.held_bytes + size > self.max_bytes or len(self._order) + entries > (
+        if self.held_bytes + size > self.max_bytes or len(self._table) + entries > (
             self.max_entries
         ):
             msg = "account storage full"
             raise StorageFullError(msg)
 
-    def _oldest_evictable(self, keep: DirEntry) -> Entry | None:
-        for entry in self._order:
+    def _oldest_evictable(self, keep: DirEntry) -> str | None:
+        for key, entry in self._table.items():
             if isinstance(entry, FileEntry):
                 if entry.published:
-                    return entry
-            elif not entry.children and entry is not keep:
-                return entry
+                    return key
+            elif not entry.names and entry is not keep:
+                return key
         return None
 
     def _drop_content(self, entry: FileEntry) -> None:
@@ -198,26 +195,30 @@ class AccountFileSystem:
             del self._kept[entry]
             self.kept_bytes -= entry.size
 
-    def _attach(self, parent: DirEntry, name: str, entry: Entry) -> None:
-        entry.name = name
-        entry.parent = parent
-        parent.children[name] = entry
-        self._order[entry] = None
+    def _attach(self, parent: DirEntry, key: str, entry: Entry) -> None:
+        parent.names += 1
+        self._table[key] = entry
 
-    def _detach(self, entry: Entry) -> None:
+    def _unlink_key(self, key: str) -> Entry:
+        """Take a name out of the table and out of its directory's count."""
+        entry = self._table.pop(key)
+        parent = self._get(_parent_key(key))
+        if isinstance(parent, DirEntry):
+            parent.names -= 1
+        return entry
+
+    def _detach(self, key: str) -> None:
         """Forget an entry (a file, a stub or an empty directory)."""
+        entry = self._unlink_key(key)
         if isinstance(entry, FileEntry):
             self._drop_content(entry)
-        if entry.parent is not None:
-            entry.parent.children.pop(entry.name, None)
-        self._order.pop(entry, None)
 
-    def _touch(self, directory: DirEntry) -> None:
+    def _touch(self, key: str) -> None:
         """Move a directory in use, and its parents, to the back of the eviction line."""
-        for node in _ancestors(directory):
-            if node is not self.root:
-                del self._order[node]
-                self._order[node] = None
+        table = self._table
+        while key != _ROOT_KEY:
+            table[key] = table.pop(key)
+            key = _parent_key(key)
 
     def mark_published(self, entry: FileEntry, *, keep_content: bool) -> None:
         """Record that a file was published; keep its content for APPE or drop it."""
@@ -238,12 +239,12 @@ class AccountFileSystem:
 
     def mkdir(self, path: PurePosixPath) -> None:
         """Create a directory and any missing parents."""
-        missing: list[PurePosixPath] = []
-        probe = path
-        while (node := self.lookup(probe)) is None:
+        missing: list[str] = []
+        probe = str(path)
+        while (node := self._get(probe)) is None:
             self._check_name(probe)
             missing.append(probe)
-            probe = probe.parent
+            probe = _parent_key(probe)
         if not isinstance(node, DirEntry):
             msg = f"{probe} is a file"
             raise FileSystemError(msg)
@@ -251,36 +252,39 @@ class AccountFileSystem:
             msg = f"{path} already exists"
             raise FileSystemError(msg)
         self._make_room(len(missing), 0, keep=node)
-        self._touch(node)
-        for new in reversed(missing):
+        self._touch(probe)
+        for key in reversed(missing):
             directory = DirEntry()
-            self._attach(node, new.name, directory)
+            self._attach(node, key, directory)
             node = directory
 
     def rmdir(self, path: PurePosixPath) -> None:
         """Remove an empty directory."""
-        node = self.lookup(path)
-        if not isinstance(node, DirEntry) or path == ROOT:
+        key = str(path)
+        node = self._get(key)
+        if not isinstance(node, DirEntry) or key == _ROOT_KEY:
             msg = f"{path} is not a removable directory"
             raise FileSystemError(msg)
-        if node.children:
+        if node.names:
             msg = f"{path} is not empty"
             raise FileSystemError(msg)
-        self._detach(node)
+        self._detach(key)
 
     def unlink(self, path: PurePosixPath) -> None:
         """Remove a file."""
-        entry = self.lookup(path)
-        if not isinstance(entry, FileEntry):
+        key = str(path)
+        if not isinstance(self._table.get(key), FileEntry):
             msg = f"{path} is not a file"
             raise FileSystemError(msg)
-        self._detach(entry)
+        self._detach(key)
 
     def store(self, path: PurePosixPath, data: bytes, *, append: bool = False) -> FileEntry:
         """Write (or append to) a file, evicting old published content and names if needed."""
-        self._check_name(path)
-        parent = self._parent(path)
-        existing = parent.children.get(path.name)
+        key = str(path)
+        self._check_name(key)
+        parent_key = _parent_key(key)
+        parent = self._directory(parent_key)
+        existing = self._table.get(key)
         if isinstance(existing, DirEntry):
             msg = f"{path} is a directory"
             raise FileSystemError(msg)
@@ -292,46 +296,74 @@ class AccountFileSystem:
             data = existing.data + data
             appended = True
         if existing is not None:
-            self._detach(existing)
+            self._detach(key)
         self._make_room(1, len(data), keep=parent)
         entry = FileEntry(data=data, size=len(data), mtime=time.time(), appended=appended)
-        self._touch(parent)
-        self._attach(parent, path.name, entry)
+        self._touch(parent_key)
+        self._attach(parent, key, entry)
         self.held_bytes += len(data)
         return entry
 
     def rename(self, source: PurePosixPath, target: PurePosixPath) -> Entry:
         """Move a file or directory, replacing a file at the target."""
-        self._check_name(target)
-        entry = self.lookup(source)
-        if entry is None or source == ROOT:
+        source_key, target_key = str(source), str(target)
+        self._check_name(target_key)
+        entry = self._get(source_key)
+        if entry is None or source_key == _ROOT_KEY:
             msg = f"{source} does not exist"
             raise FileSystemError(msg)
-        if target == source:
+        if target_key == source_key:
             return entry
-        if isinstance(entry, DirEntry) and source in target.parents:
-            msg = "cannot move a directory into itself"
-            raise FileSystemError(msg)
-        target_parent = self._parent(target)
-        existing = target_parent.children.get(target.name)
+        inside = [] if isinstance(entry, FileEntry) else self._inside(source_key, target_key)
+        target_parent = self._directory(_parent_key(target_key))
+        existing = self._table.get(target_key)
         if isinstance(existing, DirEntry):
             msg = f"{target} is a directory"
             raise FileSystemError(msg)
         if existing is not None:
-            self._detach(existing)
-        if entry.parent is not None:
-            del entry.parent.children[entry.name]
-        entry.name = target.name
-        entry.parent = target_parent
-        target_parent.children[target.name] = entry
+            self._detach(target_key)
+        self._unlink_key(source_key)
+        self._attach(target_parent, target_key, entry)
+        # What a directory holds moves with it, keeping its place below it.
+        for key in inside:
+            self._table[target_key + key[len(source_key) :]] = self._table.pop(key)
         return entry
+
+    def _inside(self, source_key: str, target_key: str) -> list[str]:
+        """The paths under a directory about to move to target_key, checked at their new place."""
+        prefix = source_key + "/"
+        if target_key.startswith(prefix):
+            msg = "cannot move a directory into itself"
+            raise FileSystemError(msg)
+        inside = [key for key in self._table if key.startswith(prefix)]
+        longer = len(target_key) - len(source_key)
+        deeper = target_key.count("/") - source_key.count("/")
+        for key in inside:
+            if len(key) + longer > MAX_PATH_LENGTH or key.count("/") + deeper > MAX_DEPTH:
+                msg = "name too long or too deep"
+                raise FileSystemError(msg)
+        return inside
 
     def children(self, path: PurePosixPath) -> list[tuple[str, Entry]]:
         """List a directory (or a single file) as (name, entry) pairs."""
-        node = self.lookup(path)
+        key = str(path)
+        node = self._get(key)
         if node is None:
             msg = f"{path} does not exist"
             raise FileSystemError(msg)
         if isinstance(node, FileEntry):
             return [(path.name, node)]
-        return sorted(node.children.items())
+        if not node.names:
+            return []
+        prefix = key if key == _ROOT_KEY else key + "/"
+        start = len(prefix)
+        found = [
+            (name, entry)
+            for name, entry in (
+                (child[start:], entry)
+                for child, entry in self._table.items()
+                if child.startswith(prefix)
+            )
+            if "/" not in name
+        ]
+        return sorted(found, key=itemgetter(0))

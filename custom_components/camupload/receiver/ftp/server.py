@@ -94,7 +94,7 @@ class CameraFtpServer(DataRouteFtpServer):
             message = f"directory {path.parent} does not exist (create it with MKD)"
             connection.response("550", message)
             return None
-        if isinstance(parent.children.get(path.name), DirEntry):
+        if isinstance(connection.filesystem.lookup(path), DirEntry):
             connection.response("550", f"{path} is a directory")
             return None
         return path

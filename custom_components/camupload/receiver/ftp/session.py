@@ -17,6 +17,7 @@ from custom_components.camupload.receiver.publisher import Publisher
 
 from .control import BAD_LINE, EOF, ControlConnection
 from .filesystem import ROOT, AccountFileSystem
+from .passive_ports import PassivePortRange
 from .pathio import AccountPathIO
 
 _LOGGER = logging.getLogger(__name__)
@@ -27,6 +28,8 @@ _PATH_COMMANDS = frozenset(
     {"cwd", "dele", "mkd", "rmd", "rnfr", "rnto", "stor", "appe", "size", "mdtm", "mlst"}
 )
 _LISTING_COMMANDS = frozenset({"list", "nlst", "mlsd"})
+# Commands that end a PASV/EPSV still waiting in line for a passive port.
+_ENDS_PORT_WAIT = frozenset({"abor", "quit", EOF})
 
 type Command = Callable[[Connection, str], Awaitable[bool]]
 
@@ -51,7 +54,6 @@ class SessionFtpServer(aioftp.Server):
             path_io_factory=_path_io_factory(),
             maximum_connections=config.max_connections,
             ipv4_pasv_forced_response_address=config.public_address,
-            data_ports=config.passive_ports,
             welcome_message="camupload receiver ready",
         )
         self._accounts = accounts
@@ -59,6 +61,9 @@ class SessionFtpServer(aioftp.Server):
         self._publisher = publisher
         self._limiter = limiter
         self._filesystems: dict[str, AccountFileSystem] = {}
+        self._passive_ports = (
+            None if config.passive_ports is None else PassivePortRange(config.passive_ports)
+        )
         extra: dict[str, Command] = {
             EOF: self._eof,
             BAD_LINE: self._bad_line,
@@ -67,6 +72,13 @@ class SessionFtpServer(aioftp.Server):
         self.commands_mapping.update(extra)
         for unsupported in ("retr", "rest", "pbsz", "prot"):
             self.commands_mapping.pop(unsupported, None)
+
+    @override
+    async def close(self) -> None:
+        """Stop serving and end every session; set-aside passive ports are offered no more."""
+        await super().close()
+        if self._passive_ports is not None:
+            self._passive_ports.close()
 
     def filesystem(self, username: str) -> AccountFileSystem:
         """Return (creating it on first use) the file system of an account."""
@@ -169,6 +181,7 @@ class SessionFtpServer(aioftp.Server):
             name, rest = await control.read_command()
             if self._escapes(connection, name, rest):
                 name = _ESCAPE
+            await self._settle_port_wait(connection, name)
             command = self.commands_mapping.get(name)
             if command is None:
                 connection.response("502", f"{name!r} not implemented")
@@ -182,6 +195,8 @@ class SessionFtpServer(aioftp.Server):
         self, stream: StreamIO, connection: Connection, control: ControlConnection
     ) -> None:
         workers = list(connection.extra_workers)
+        if is_set(connection, "port_wait"):
+            workers.append(connection.port_wait)
         for worker in workers:
             worker.cancel()
         self.release_passive(connection)
@@ -210,8 +225,31 @@ class SessionFtpServer(aioftp.Server):
         listener.close()
         if is_set(connection, "passive_expiry"):
             connection.passive_expiry.cancel()
-        if self.available_data_ports is not None:
-            self.available_data_ports.put_nowait((0, connection.passive_server_port))
+        if self._passive_ports is not None:
+            self._passive_ports.give_back(connection.passive_server_port)
+
+    def wait_for_port(self, connection: Connection, work: Coroutine[Any, Any, None]) -> None:
+        """Run a PASV/EPSV waiting for a passive port beside the session loop.
+
+        It answers by itself when it gets a port or gives up; the loop reads the next command
+        meanwhile but runs it only after that answer (see _settle_port_wait).
+        """
+        connection.port_wait = asyncio.create_task(work)
+
+    async def _settle_port_wait(self, connection: Connection, name: str) -> None:
+        """Let a waiting PASV/EPSV answer before the next command; ABOR, QUIT or EOF end it."""
+        if not is_set(connection, "port_wait"):
+            return
+        waiting: asyncio.Task[None] = connection.port_wait
+        if name in _ENDS_PORT_WAIT:
+            waiting.cancel()
+        await asyncio.wait([waiting])
+        del connection.port_wait
+        if waiting.cancelled():
+            connection.response("425", "no passive port, stopped waiting for one")
+        elif (error := waiting.exception()) is not None:
+            _LOGGER.error("FTP passive port wait failed", exc_info=error)
+            connection.response("425", "no passive port")
 
     def start_transfer(self, connection: Connection, work: Coroutine[Any, Any, object]) -> None:
         """Run a transfer beside the session loop, so that ABOR and NOOP are still read."""
