@@ -86,8 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--max-size", type=int, default=DEFAULT_MAX_UPLOAD_SIZE, metavar="BYTES",
                         help="largest accepted upload or frame (%(default)s)")  # fmt: skip
     parser.add_argument("--memory-budget-mb", type=_positive, default=DEFAULT_MEMORY_BUDGET // _MIB,
-                        metavar="MIB", help="memory for all client buffers together; past it "
-                        "an upload is refused, HTTP with 503 (%(default)s)")  # fmt: skip
+                        metavar="MIB", help="memory for all client buffers together; past it an "
+                        "upload is refused: HTTP 503, FTP 452 or 451 (%(default)s)")  # fmt: skip
     parser.add_argument(
         "--out", type=Path, metavar="DIR",
         help="save frames as DIR/<username>/<time>.jpg, "

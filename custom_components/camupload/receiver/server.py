@@ -84,7 +84,9 @@ class Receiver:
         """Start the listeners the config asks for; ReceiverStartError if one cannot bind."""
         try:
             if self.config.ftp_port is not None:
-                ftp = CameraFtpServer(self.accounts, self.config, self._publisher, self._limiter)
+                ftp = CameraFtpServer(
+                    self.accounts, self.config, self._publisher, self._limiter, self.memory
+                )
                 await ftp.start(self.config.host, self.config.ftp_port)
                 self._ftp = ftp
             if self.config.http_port is not None:

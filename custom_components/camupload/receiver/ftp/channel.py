@@ -14,6 +14,8 @@ import logging
 import socket
 from collections.abc import Callable
 
+from custom_components.camupload.receiver.memory_budget import MemoryBudgetError, MemoryLease
+
 from .data import ActiveTarget
 
 _LOGGER = logging.getLogger(__name__)
@@ -32,11 +34,18 @@ class TransferTooLargeError(Exception):
 
 
 class DataChannel:
-    """One data connection: the bytes received up to a limit, or bytes to send."""
+    """One data connection: the bytes received up to a limit, or bytes to send.
 
-    def __init__(self, sock: socket.socket, limit: int, stall_timeout: float) -> None:
+    The bytes it holds draw from a memory lease, given back when it closes: a connection that
+    pushes without a transfer, or past the budget, fails with MemoryBudgetError.
+    """
+
+    def __init__(
+        self, sock: socket.socket, limit: int, stall_timeout: float, lease: MemoryLease
+    ) -> None:
         """Start reading a connected non-blocking socket at once, keeping at most limit bytes."""
         self.limit = limit
+        self._lease = lease
         self.stall_timeout = stall_timeout
         self._sock = sock
         self._fd = sock.fileno()
@@ -69,6 +78,11 @@ class DataChannel:
         if self._size > self.limit:
             self._fail(TransferTooLargeError())
             return
+        try:
+            self._lease.grow(len(data))
+        except MemoryBudgetError as err:
+            self._fail(err)
+            return
         self._chunks.append(data)
         self._last_activity = self._loop.time()
 
@@ -83,8 +97,9 @@ class DataChannel:
     async def received(self) -> bytes:
         """Return every byte of the transfer once the sender has finished.
 
-        Raises TransferTooLargeError past the limit, TimeoutError when no byte
-        arrives within the stall timeout, and OSError when the connection breaks.
+        Raises TransferTooLargeError past the limit, MemoryBudgetError past the memory
+        budget, TimeoutError when no byte arrives within the stall timeout, and OSError when
+        the connection breaks.
         """
         if self._size > self.limit:
             # Over a limit lowered after the bytes came in (APPE), even if they are all here.
@@ -143,6 +158,7 @@ class DataChannel:
             return
         self._closed = True
         self._chunks.clear()
+        self._lease.release()
         if not self._done.done():
             # A transfer still waiting for these bytes ends now, not at the stall timeout.
             self._done.set_exception(ConnectionResetError("data connection closed"))
@@ -222,10 +238,19 @@ def listen(host: str, port: int, accept: Accept) -> PassiveListener:
         raise
 
 
-async def connect_active(
-    target: ActiveTarget, local_host: str, connect_timeout: float, limit: int, stall: float
+async def connect_active(  # noqa: PLR0913 - the channel's settings, passed through
+    target: ActiveTarget,
+    local_host: str,
+    connect_timeout: float,
+    limit: int,
+    stall: float,
+    *,
+    lease: MemoryLease,
 ) -> DataChannel:
-    """Open the data connection to the client, from the control connection's address."""
+    """Open the data connection to the client, from the control connection's address.
+
+    The channel holds lease (released here if the connection cannot be made).
+    """
     family = socket.AF_INET6 if ":" in target.host else socket.AF_INET
     local = _local_address(local_host, family)
     sock = socket.socket(family, socket.SOCK_STREAM)
@@ -237,8 +262,9 @@ async def connect_active(
             await asyncio.get_running_loop().sock_connect(sock, (target.host, target.port))
     except BaseException:
         sock.close()
+        lease.release()
         raise
-    return DataChannel(sock, limit, stall)
+    return DataChannel(sock, limit, stall, lease)
 
 
 def _local_address(host: str, family: socket.AddressFamily) -> str | None:

@@ -85,7 +85,8 @@ class DataRouteFtpServer(SessionFtpServer):
             elif is_set(connection, "data_connection"):
                 sock.close()
             else:
-                connection.data_connection = DataChannel(sock, limit, stall)
+                lease = self.memory.lease()
+                connection.data_connection = DataChannel(sock, limit, stall, lease)
                 # One data connection per PASV: the port goes back to the range at once.
                 self.release_passive(connection)
 
@@ -216,6 +217,7 @@ class DataRouteFtpServer(SessionFtpServer):
                 config.data_connect_timeout,
                 config.max_upload_size,
                 config.stall_timeout,
+                lease=self.memory.lease(),
             )
         try:
             async with asyncio.timeout(config.data_connect_timeout):

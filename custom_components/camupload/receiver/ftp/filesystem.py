@@ -24,6 +24,10 @@ and the oldest empty directories go first: a camera that makes a dated directory
 A directory in use moves to the back of the line each time a file is stored in it. Files
 not yet published and directories holding anything are never evicted.
 
+The content held (what held_bytes counts) draws from the receiver's memory budget through
+a lease kept equal to it. A store the budget has no room for drops kept content of published
+files first, then fails with MemoryBudgetError (FTP 452); stubs and names hold no lease.
+
 Every account of a receiver holds up to max_entries names for months, so a name costs little:
 one table per account maps each absolute path to its entry (the table's order is the eviction
 order); a directory keeps only how many names it holds, and its listing is read off the table.
@@ -35,6 +39,7 @@ from operator import itemgetter
 from pathlib import PurePosixPath
 
 from custom_components.camupload.receiver.errors import ReceiverError
+from custom_components.camupload.receiver.memory_budget import MemoryLease
 from custom_components.camupload.receiver.model import (
     DEFAULT_MAX_ACCOUNT_ENTRIES,
     DEFAULT_MAX_ACCOUNT_STORAGE,
@@ -103,11 +108,14 @@ class AccountFileSystem:
         max_bytes: int = DEFAULT_MAX_ACCOUNT_STORAGE,
         max_entries: int = DEFAULT_MAX_ACCOUNT_ENTRIES,
         max_kept_bytes: int = DEFAULT_MAX_KEPT_BYTES,
+        lease: MemoryLease | None = None,
     ) -> None:
         """Hold at most max_bytes of content, max_entries names.
 
-        Of the content, at most max_kept_bytes belongs to published files.
+        Of the content, at most max_kept_bytes belongs to published files. The content held
+        draws from lease, if given (else only max_bytes bounds it).
         """
+        self._lease = lease
         self.max_bytes = max_bytes
         self.max_entries = max_entries
         self.max_kept_bytes = max_kept_bytes
@@ -118,6 +126,36 @@ class AccountFileSystem:
         self._table: dict[str, Entry] = {}
         # Published files whose content is still held, the oldest first (by identity).
         self._kept: dict[FileEntry, None] = {}
+
+    def release(self) -> None:
+        """Give the memory lease back (the file system is dropped)."""
+        if self._lease is not None:
+            self._lease.release()
+
+    def _reserve(self, size: int, keep: "FileEntry | None") -> None:
+        """Grow the lease by size, dropping kept content (not keep's) first.
+
+        MemoryBudgetError if it cannot.
+        """
+        lease = self._lease
+        if lease is None:
+            return
+        while not lease.try_grow(size):
+            oldest = next((entry for entry in self._kept if entry is not keep), None)
+            if oldest is None:
+                lease.grow(size)  # raises MemoryBudgetError
+                return
+            self._drop_content(oldest)
+
+    def _drop_content(self, entry: FileEntry) -> None:
+        if entry.data is not None:
+            self.held_bytes -= entry.size
+            entry.data = None
+            if self._lease is not None:
+                self._lease.shrink(entry.size)
+        if entry in self._kept:
+            del self._kept[entry]
+            self.kept_bytes -= entry.size
 
     @property
     def entries(self) -> int:
@@ -186,14 +224,6 @@ class AccountFileSystem:
             elif not entry.names and entry is not keep:
                 return key
         return None
-
-    def _drop_content(self, entry: FileEntry) -> None:
-        if entry.data is not None:
-            self.held_bytes -= entry.size
-            entry.data = None
-        if entry in self._kept:
-            del self._kept[entry]
-            self.kept_bytes -= entry.size
 
     def _attach(self, parent: DirEntry, key: str, entry: Entry) -> None:
         parent.names += 1
@@ -293,15 +323,24 @@ class AccountFileSystem:
             if existing.data is None:
                 msg = f"{path} was published and is no longer held, send it whole with STOR"
                 raise FileSystemError(msg)
-            data = existing.data + data
             appended = True
-        if existing is not None:
-            self._detach(key)
-        self._make_room(1, len(data), keep=parent)
-        entry = FileEntry(data=data, size=len(data), mtime=time.time(), appended=appended)
-        self._touch(parent_key)
-        self._attach(parent, key, entry)
-        self.held_bytes += len(data)
+        # The whole new content, reserved before anything changes (and before an append's
+        # copy is made); replacing the old file then gives its bytes back.
+        self._reserve(len(data) + (existing.size if appended and existing else 0), existing)
+        try:
+            if appended and existing is not None and existing.data is not None:
+                data = existing.data + data
+            if existing is not None:
+                self._detach(key)
+            self._make_room(1, len(data), keep=parent)
+            entry = FileEntry(data=data, size=len(data), mtime=time.time(), appended=appended)
+            self._touch(parent_key)
+            self._attach(parent, key, entry)
+            self.held_bytes += len(data)
+        finally:
+            # Equal to what is held, or more if the store failed half-way: only ever a shrink.
+            if self._lease is not None:
+                self._lease.resize(self.held_bytes)
         return entry
 
     def rename(self, source: PurePosixPath, target: PurePosixPath) -> Entry:

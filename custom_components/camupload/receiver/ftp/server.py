@@ -7,6 +7,7 @@ from pathlib import PurePosixPath
 from aioftp.common import Connection
 
 from custom_components.camupload.receiver.accounts import AccountBook, FailureLimiter
+from custom_components.camupload.receiver.memory_budget import MemoryBudget, MemoryBudgetError
 from custom_components.camupload.receiver.model import Account, ReceiverConfig
 from custom_components.camupload.receiver.publisher import Publisher
 from custom_components.camupload.receiver.splitter import is_complete_jpeg, jpeg_length
@@ -25,6 +26,7 @@ from .session import Command, is_set, listing_argument, resolve
 
 _SOI = b"\xff\xd8"
 _FEATURES = ("EPRT", "EPSV", "MDTM", "MLST type*;size*;modify*;", "PASV", "SIZE", "UTF8")
+_BUDGET_SPENT = "receiver memory budget spent, transfer aborted; try again later"
 _TYPES = frozenset({"I", "A", "A N", "L 8", "L8"})
 
 
@@ -37,9 +39,10 @@ class CameraFtpServer(DataRouteFtpServer):
         config: ReceiverConfig,
         publisher: Publisher,
         limiter: FailureLimiter,
+        memory: MemoryBudget,
     ) -> None:
-        """Serve the accounts in the book with the limits in config."""
-        super().__init__(accounts, config, publisher, limiter)
+        """Serve the accounts in the book with the limits in config; buffers draw from memory."""
+        super().__init__(accounts, config, publisher, limiter, memory)
         extra: dict[str, Command] = {
             "allo": self.allo,
             "eprt": self.eprt,
@@ -71,10 +74,19 @@ class CameraFtpServer(DataRouteFtpServer):
         path = self._upload_target(connection, str(rest))
         if path is not None and mode == "ab" and self._is_stub(connection, path):
             path = None
-        if path is not None and self._has_data_route(connection):
+        if path is not None and self._has_data_route(connection) and self._has_room(connection):
             # Here, not in the transfer: it must come before the replies to later commands.
             connection.response("150", f"ready to receive {path.name}")
             self.start_transfer(connection, self._receive(connection, path, append=mode == "ab"))
+        return True
+
+    def _has_room(self, connection: Connection) -> bool:
+        """Refuse (452) before the 150 when the memory budget cannot take one read."""
+        try:
+            self.memory.ensure_room(self._config.read_chunk)
+        except MemoryBudgetError:
+            connection.response("452", "receiver memory budget spent, try again later")
+            return False
         return True
 
     def _upload_target(self, connection: Connection, rest: str) -> PurePosixPath | None:
@@ -135,6 +147,9 @@ class CameraFtpServer(DataRouteFtpServer):
             body = await channel.received()
         except TransferTooLargeError:
             return self._too_large(connection)
+        except MemoryBudgetError:
+            connection.response("451", _BUDGET_SPENT)
+            return True
         except TimeoutError:
             connection.response("426", "data connection stalled, transfer aborted")
             return True
@@ -162,11 +177,8 @@ class CameraFtpServer(DataRouteFtpServer):
             return self._too_large(connection)
         try:
             entry = connection.filesystem.store(path, body, append=append)
-        except StorageFullError as err:
-            connection.response("552", str(err))
-            return True
-        except FileSystemError as err:
-            connection.response("550", str(err))
+        except (FileSystemError, MemoryBudgetError) as err:
+            connection.response(*_refusal(err))
             return True
         if is_temporary_name(path.name):
             connection.response("226", "stored under a temporary name, published when renamed")
@@ -407,6 +419,15 @@ class CameraFtpServer(DataRouteFtpServer):
         if self._logged_in(connection):
             connection.response("200", "SITE command accepted, no effect")
         return True
+
+
+def _refusal(error: FileSystemError | MemoryBudgetError) -> tuple[str, str]:
+    """The reply to a store the file system refused."""
+    if isinstance(error, MemoryBudgetError):
+        return "452", "receiver memory budget spent, file not stored; try again later"
+    if isinstance(error, StorageFullError):
+        return "552", str(error)
+    return "550", str(error)
 
 
 type _LineFormat = Callable[[str, FileEntry | DirEntry], str]

@@ -12,6 +12,7 @@ from aioftp import errors as aioftp_errors
 from aioftp.common import Connection, StreamIO
 
 from custom_components.camupload.receiver.accounts import AccountBook, FailureLimiter
+from custom_components.camupload.receiver.memory_budget import MemoryBudget
 from custom_components.camupload.receiver.model import Account, ReceiverConfig
 from custom_components.camupload.receiver.publisher import Publisher
 
@@ -43,8 +44,9 @@ class SessionFtpServer(aioftp.Server):
         config: ReceiverConfig,
         publisher: Publisher,
         limiter: FailureLimiter,
+        memory: MemoryBudget,
     ) -> None:
-        """Serve the accounts in the book with the limits in config."""
+        """Serve the accounts in the book with the limits in config; buffers draw from memory."""
         super().__init__(
             CameraUserManager(publisher),
             block_size=config.read_chunk,
@@ -60,6 +62,8 @@ class SessionFtpServer(aioftp.Server):
         self._config = config
         self._publisher = publisher
         self._limiter = limiter
+        # Data connections and the content the file systems hold draw from it.
+        self.memory = memory
         self._filesystems: dict[str, AccountFileSystem] = {}
         self._passive_ports = (
             None if config.passive_ports is None else PassivePortRange(config.passive_ports)
@@ -79,6 +83,9 @@ class SessionFtpServer(aioftp.Server):
         await super().close()
         if self._passive_ports is not None:
             self._passive_ports.close()
+        for filesystem in self._filesystems.values():
+            filesystem.release()
+        self._filesystems.clear()
 
     def filesystem(self, username: str) -> AccountFileSystem:
         """Return (creating it on first use) the file system of an account."""
@@ -89,6 +96,7 @@ class SessionFtpServer(aioftp.Server):
                 config.max_account_storage,
                 config.max_account_entries,
                 max_kept_bytes=config.max_upload_size,
+                lease=self.memory.lease(),
             )
             self._filesystems[username] = filesystem
         return filesystem
@@ -104,8 +112,10 @@ class SessionFtpServer(aioftp.Server):
                 connection._dispatcher.cancel()  # noqa: SLF001 - aioftp's own close() does this
 
     def forget_files(self, username: str) -> None:
-        """Drop the file system of an account that no longer exists."""
-        self._filesystems.pop(username, None)
+        """Drop the file system of an account that no longer exists, and the memory it held."""
+        filesystem = self._filesystems.pop(username, None)
+        if filesystem is not None:
+            filesystem.release()
 
     # Connection life cycle
 

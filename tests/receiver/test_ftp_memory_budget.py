@@ -1,0 +1,239 @@
+"""FTP draws from the one memory budget: data connections, transfers and the files it holds."""
+
+import ftplib
+import functools
+import io
+import socket
+import time
+from collections.abc import Callable
+from pathlib import Path, PurePosixPath
+
+import pytest
+
+from custom_components.camupload.receiver.ftp.filesystem import AccountFileSystem, FileEntry
+from custom_components.camupload.receiver.memory_budget import MemoryBudget, MemoryBudgetError
+from tests.receiver.loopback import Running, start_receiver
+from tests.receiver.sample_jpegs import make_jpeg
+from tests.receiver.test_ftp_data import epsv_port
+from tests.receiver.test_ftp_server import in_thread, login, reply
+
+KIB = 1024
+MAX_UPLOAD = 512 * KIB
+BUDGET = 1024 * KIB
+READ_CHUNK = 256 * KIB
+WAIT_SECONDS = 10.0
+P = PurePosixPath
+
+
+def wait_until(condition: Callable[[], bool]) -> None:
+    """Poll from the client thread until the receiver reaches a state (or time runs out)."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
+async def budget_ftp(tmp_path: Path) -> Running:
+    """An FTP-only receiver with a 1 MiB budget and 512 KiB uploads."""
+    return await start_receiver(
+        tmp_path,
+        http_port=None,
+        max_upload_size=MAX_UPLOAD,
+        memory_budget=BUDGET,
+        read_chunk=READ_CHUNK,
+        stall_timeout=WAIT_SECONDS * 3,
+        max_connections_per_address=10,
+    )
+
+
+def holds_at_least(memory: MemoryBudget, size: int) -> bool:
+    """Whether the budget holds size bytes or more."""
+    return memory.used >= size
+
+
+def open_data(client: ftplib.FTP) -> socket.socket:
+    """Open a passive data connection without sending a transfer command."""
+    port = int(epsv_port(client))
+    return socket.create_connection(("127.0.0.1", port), timeout=WAIT_SECONDS)
+
+
+def push(data_socket: socket.socket, size: int) -> bool:
+    """Send size bytes; True if all went out (False: the server dropped the connection)."""
+    try:
+        data_socket.sendall(b"x" * size)
+    except OSError:
+        return False
+    return True
+
+
+def dropped_by_server(data_socket: socket.socket) -> bool:
+    """Whether the server closed a data connection (reset or end of file), waiting a little."""
+    data_socket.settimeout(1.0)
+    try:
+        return data_socket.recv(1) == b""
+    except TimeoutError:
+        return False
+    except OSError:
+        return True
+
+
+async def test_data_connections_pushing_without_stor_stay_within_the_budget(
+    tmp_path: Path,
+) -> None:
+    """Four connections pushing 400 KiB each without STOR: the budget holds, the last ones fail."""
+    started = await budget_ftp(tmp_path)
+    memory = started.receiver.memory
+
+    def scenario() -> tuple[list[bool], list[str]]:
+        sessions = [login(started.ftp_port) for _ in range(4)]
+        sockets = [open_data(client) for client in sessions]
+        for count, data_socket in enumerate(sockets, start=1):
+            push(data_socket, 400 * KIB)
+            # Read by the server before the next pushes: at most two fit in 1 MiB.
+            wait_until(functools.partial(holds_at_least, memory, min(count, 2) * 400 * KIB))
+        wait_until(lambda: memory.snapshot().refusals >= 2)
+        dropped = [dropped_by_server(data_socket) for data_socket in sockets]
+        for data_socket, client in zip(sockets[:2], sessions[:2], strict=True):
+            data_socket.close()
+            client.close()
+        wait_until(lambda: memory.used == 0)
+        # A transfer on a connection the budget failed: 150 (there is room now), then 451.
+        answers = [sessions[2].sendcmd("STOR late.jpg"), reply(sessions[2].voidresp)]
+        for data_socket, client in zip(sockets[2:], sessions[2:], strict=True):
+            data_socket.close()
+            client.close()
+        # What stays: the account file system's lease, holding nothing.
+        wait_until(lambda: memory.snapshot().leases == 1)
+        return dropped, answers
+
+    try:
+        dropped, answers = await in_thread(scenario)
+        use = memory.snapshot()
+        assert use.peak <= BUDGET
+        assert use.peak >= 2 * 400 * KIB
+        assert use.refusals >= 2
+        assert dropped == [False, False, True, True]
+        assert answers[0].startswith("150")
+        assert answers[1] == "451 receiver memory budget spent, transfer aborted; try again later"
+        assert memory.used == 0
+        assert memory.snapshot().leases == 1
+    finally:
+        await started.receiver.stop()
+    assert memory.snapshot().leases == 0
+
+
+async def test_stor_past_the_budget_is_refused_and_the_next_client_is_served(
+    tmp_path: Path,
+) -> None:
+    """452 before the 150 without room for a read, 451 when a transfer runs out; then 226."""
+    started = await budget_ftp(tmp_path)
+    memory = started.receiver.memory
+    big = make_jpeg(7)
+    big = big[:-2] + b"\x00" * (500 * KIB - len(big)) + big[-2:]
+
+    def scenario() -> list[str]:
+        holders = [login(started.ftp_port) for _ in range(2)]
+        held = [open_data(client) for client in holders]
+        push(held[0], 400 * KIB)
+        push(held[1], 300 * KIB)
+        wait_until(lambda: memory.used == 700 * KIB)
+        camera = login(started.ftp_port)
+        camera.sendcmd("TYPE I")
+        # 324 KiB free: room for a read, not for the 500 KiB photo.
+        data = camera.transfercmd("STOR big.jpg")
+        push(data, len(big))
+        data.close()
+        answers = [reply(camera.voidresp)]
+        push(held[1], 100 * KIB)
+        wait_until(lambda: memory.used == 800 * KIB)
+        # 224 KiB free: less than one read, refused before any byte.
+        answers.append(reply(lambda: camera.storbinary("STOR big.jpg", io.BytesIO(big))))
+        for data_socket in held:
+            data_socket.close()
+        for client in holders:
+            client.close()
+        wait_until(lambda: memory.used == 0)
+        following = login(started.ftp_port)
+        answers.append(following.storbinary("STOR big.jpg", io.BytesIO(big)))
+        answers.append(camera.storbinary("STOR small.jpg", io.BytesIO(make_jpeg(8))))
+        following.quit()
+        camera.quit()
+        return answers
+
+    try:
+        answers = await in_thread(scenario)
+        assert answers[0] == ("451 receiver memory budget spent, transfer aborted; try again later")
+        assert answers[1] == "452 receiver memory budget spent, try again later"
+        assert answers[2].startswith("226 frame received")
+        assert answers[3].startswith("226 frame received")
+        assert [frame.data for frame in started.collected.frames] == [big, make_jpeg(8)]
+        # Published frames leave only stubs: nothing of theirs stays in the budget.
+        assert memory.used == 0
+        assert memory.snapshot().peak <= BUDGET
+    finally:
+        await started.receiver.stop()
+
+
+async def test_held_files_draw_from_the_budget_until_dropped(tmp_path: Path) -> None:
+    """Temporary names and kept clips hold their bytes; room for exactly one read fits."""
+    started = await budget_ftp(tmp_path)
+    memory = started.receiver.memory
+    clip = b"clip" * (64 * KIB)
+
+    def scenario() -> list[str]:
+        camera = login(started.ftp_port)
+        camera.storbinary("STOR first.tmp", io.BytesIO(b"a" * (BUDGET - READ_CHUNK - len(clip))))
+        camera.storbinary("STOR clip.mp4", io.BytesIO(clip))
+        held = [memory.used]
+        # Exactly one read of room left: accepted.
+        answers = [camera.storbinary("STOR frame.jpg", io.BytesIO(make_jpeg(3)))]
+        camera.storbinary("STOR one.tmp", io.BytesIO(b"1"))
+        held.append(memory.used)
+        answers.append(reply(lambda: camera.storbinary("STOR two.jpg", io.BytesIO(make_jpeg(4)))))
+        camera.delete("first.tmp")
+        held.append(memory.used)
+        camera.quit()
+        return [*answers, *map(str, held)]
+
+    try:
+        answers = await in_thread(scenario)
+        assert answers[0].startswith("226 frame received")
+        assert answers[1] == "452 receiver memory budget spent, try again later"
+        assert [int(held) for held in answers[2:]] == [
+            BUDGET - READ_CHUNK,
+            BUDGET - READ_CHUNK + 1,
+            len(clip) + 1,
+        ]
+    finally:
+        await started.receiver.stop()
+    assert memory.used == 0
+    assert memory.snapshot().leases == 0
+
+
+def test_file_system_lease_follows_held_bytes() -> None:
+    """The lease equals the bytes held; a store without room drops kept clips, then refuses."""
+    budget = MemoryBudget(100)
+    other = budget.lease()
+    files = AccountFileSystem(max_bytes=1000, max_kept_bytes=1000, lease=budget.lease())
+    clip = files.store(P("/clip.mp4"), b"c" * 30)
+    files.mark_published(clip, keep_content=True)
+    files.store(P("/up.tmp"), b"w" * 30)
+    assert budget.used == files.held_bytes == 60
+    other.grow(30)
+    # Appending 5 to the temporary file needs its 35 at once (the copy): the clip goes.
+    files.store(P("/up.tmp"), b"+" * 5, append=True)
+    assert clip.data is None
+    assert budget.used - other.held == files.held_bytes == 35
+    with pytest.raises(MemoryBudgetError):
+        files.store(P("/more.tmp"), b"m" * 36)
+    assert files.lookup(P("/more.tmp")) is None
+    waiting = files.lookup(P("/up.tmp"))
+    assert isinstance(waiting, FileEntry)
+    assert waiting.data == b"w" * 30 + b"+" * 5
+    files.store(P("/up.tmp"), b"r" * 10)
+    assert budget.used - other.held == files.held_bytes == 10
+    files.unlink(P("/up.tmp"))
+    assert budget.used == other.held
+    files.store(P("/last.tmp"), b"l" * 20)
+    files.release()
+    other.release()
+    assert budget.used == 0
