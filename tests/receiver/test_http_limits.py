@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from custom_components.camupload.receiver.http_server import CameraHttpServer
+from custom_components.camupload.receiver.http_server import MAX_QUEUED_REQUESTS, CameraHttpServer
 from custom_components.camupload.receiver.model import DEFAULT_MAX_REQUEST_HEAD
 from tests.receiver.loopback import CAMERA, Running, start_receiver
 from tests.receiver.sample_jpegs import large_jpeg, make_jpeg
@@ -26,6 +26,8 @@ FLOOD_LINE = b"X-Flood: " + b"a" * 8000 + b"\r\n"
 FLOOD_BYTES = 32 * MIB
 FLOOD_CONNECTIONS = 4
 SHORT_TIMEOUT = 0.4
+# Requests sent at once by the pipelining client, answers never read.
+PIPELINED = 2000
 
 
 @contextlib.asynccontextmanager
@@ -357,3 +359,27 @@ async def _try_request(port: int) -> bytes:
     with contextlib.suppress(OSError, TimeoutError):
         return await exchange(port, head(3))
     return b""
+
+
+async def test_a_pipelining_client_that_reads_nothing_is_closed(tmp_path: Path) -> None:
+    """Requests queued behind unread answers are bounded: past a few the connection closes.
+
+    aiohttp parses and queues every request of a read; a client that never reads its answers
+    would otherwise grow that queue (and memory outside the budget) without end.
+    """
+    request = b"GET /nowhere HTTP/1.1\r\nHost: x\r\n\r\n"
+    assert MAX_QUEUED_REQUESTS * 10 < PIPELINED
+    async with http_receiver(tmp_path) as running:
+        reader, writer = await asyncio.open_connection("127.0.0.1", running.http_port)
+        try:
+            writer.write(request * PIPELINED)
+            await writer.drain()
+            async with asyncio.timeout(WAIT_SECONDS):
+                while await reader.read(65536):  # the answers written before the close
+                    pass
+        finally:
+            writer.close()
+        await wait_until(lambda: running.receiver.memory.used == 0)
+        # The server serves the next client.
+        answer = await exchange(running.http_port, head(3))
+        assert answer.startswith(b"HTTP/1.1 404")

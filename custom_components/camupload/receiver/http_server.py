@@ -26,6 +26,9 @@ from .memory_budget import RETRY_AFTER_SECONDS, MemoryBudget, MemoryLease
 from .model import ReceiverConfig
 
 _LOGGER = logging.getLogger(__name__)
+
+# Parsed requests a connection may have waiting for their answers before it is closed.
+MAX_QUEUED_REQUESTS = 8
 # aiohttp's own limits per line, kept explicit: the request line and each header field.
 MAX_LINE_SIZE = 8190
 MAX_FIELD_SIZE = 8190
@@ -94,6 +97,10 @@ class CameraRequestHandler(web.RequestHandler):
         self._refused = False
         self._linger: asyncio.TimerHandle | None = None
 
+    def abandon(self) -> None:
+        """Give back the lease of a connection that never started (connection_lost never runs)."""
+        self._head_lease.release()
+
     @override
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         """Start the connection; its first request head is timed from now."""
@@ -118,6 +125,13 @@ class CameraRequestHandler(web.RequestHandler):
                 return
         requests = self._request_count
         super().data_received(data)
+        if len(self._messages) > MAX_QUEUED_REQUESTS:
+            # aiohttp queues every parsed request without bound; cameras never pipeline.
+            _LOGGER.info(
+                "Closed a connection that pipelined more than %d requests", len(self._messages)
+            )
+            self.force_close()
+            return
         if self._request_count != requests and self._messages:
             self._body = self._messages[-1][1]
             self._end_head()
@@ -306,9 +320,11 @@ class CameraHttpServer:
             # The client left at once, say: nothing to serve, its place is free again.
             _LOGGER.debug("cannot serve a connection: %s", err)
             sock.close()
+            handler.abandon()
             release()
         except asyncio.CancelledError:
             sock.close()
+            handler.abandon()
             release()
             raise
 
