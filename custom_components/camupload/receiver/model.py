@@ -29,9 +29,12 @@ DEFAULT_MAX_CONNECTIONS_PER_ACCOUNT = 16
 DEFAULT_MAX_CONNECTIONS = 256
 # A control connection with no command for this long is closed.
 DEFAULT_IDLE_TIMEOUT = 300.0
+# An FTP control connection that has not logged in this long after the greeting is closed.
+DEFAULT_LOGIN_TIMEOUT = 60.0
 # A transfer (FTP data or HTTP body) that moves no byte for this long is closed.
 DEFAULT_STALL_TIMEOUT = 60.0
-# How long a passive listener waits for the client's data connection.
+# How long a passive listener waits for the client's data connection, and a data connection
+# for the transfer command that uses it.
 DEFAULT_DATA_CONNECT_TIMEOUT = 30.0
 # How long PASV/EPSV waits in line for a port of a full passive range before 425 (clients
 # wait far longer for a reply: curl 60 s, ftplib and busybox without limit).
@@ -112,6 +115,7 @@ class ReceiverConfig:
     max_connections_per_address: int = DEFAULT_MAX_CONNECTIONS_PER_ADDRESS
     max_connections_per_account: int = DEFAULT_MAX_CONNECTIONS_PER_ACCOUNT
     idle_timeout: float = DEFAULT_IDLE_TIMEOUT
+    login_timeout: float = DEFAULT_LOGIN_TIMEOUT
     stall_timeout: float = DEFAULT_STALL_TIMEOUT
     data_connect_timeout: float = DEFAULT_DATA_CONNECT_TIMEOUT
     passive_port_wait: float = DEFAULT_PASSIVE_PORT_WAIT

@@ -42,6 +42,7 @@ class ControlConnection:
         self._last_line = self._loop.time()
         self._busy: Callable[[], bool] = lambda: False
         self._idle_timer: asyncio.TimerHandle | None = None
+        self._login_timer: asyncio.TimerHandle | None = None
 
     def watch_idle(self, busy: Callable[[], bool]) -> None:
         """Close the connection after the idle timeout without a command.
@@ -51,6 +52,20 @@ class ControlConnection:
         """
         self._busy = busy
         self._idle_timer = self._loop.call_later(self._idle_timeout, self._check_idle)
+
+    def watch_login(self, logged_in: Callable[[], bool], timeout: float) -> None:
+        """Close the connection if it has not logged in within timeout of the greeting.
+
+        Cameras log in at once; a connection that does not holds a place in the limits.
+        """
+
+        def check() -> None:
+            self._login_timer = None
+            if not logged_in():
+                self.reply("421", f"no login within {timeout:g} s, closing control connection")
+                self.close()
+
+        self._login_timer = self._loop.call_later(timeout, check)
 
     def _check_idle(self) -> None:
         now = self._loop.time()
@@ -115,8 +130,9 @@ class ControlConnection:
         Replies still queued here mean the client has not read for a while: waiting for
         it would hold the connection, and its place in the limits, for as long as it likes.
         """
-        if self._idle_timer is not None:
-            self._idle_timer.cancel()
+        for timer in (self._idle_timer, self._login_timer):
+            if timer is not None:
+                timer.cancel()
         transport = self.writer.transport
         self.writer.close()
         if transport.get_write_buffer_size():

@@ -13,10 +13,11 @@ from aioftp.common import Connection, StreamIO
 
 from custom_components.camupload.receiver.accounts import AccountBook, FailureLimiter
 from custom_components.camupload.receiver.memory_budget import MemoryBudget
-from custom_components.camupload.receiver.model import Account, ReceiverConfig
+from custom_components.camupload.receiver.model import DEFAULT_HOST, Account, ReceiverConfig
 from custom_components.camupload.receiver.publisher import Publisher
 
 from .control import BAD_LINE, EOF, ControlConnection
+from .control_listener import ControlListener
 from .filesystem import ROOT, AccountFileSystem
 from .passive_ports import PassivePortRange
 from .pathio import AccountPathIO
@@ -54,7 +55,8 @@ class SessionFtpServer(aioftp.Server):
             idle_timeout=config.idle_timeout,
             wait_future_timeout=config.data_connect_timeout,
             path_io_factory=_path_io_factory(),
-            maximum_connections=config.max_connections,
+            # The control listener caps connections, in all and per address, before a session.
+            maximum_connections=None,
             ipv4_pasv_forced_response_address=config.public_address,
             welcome_message="camupload receiver ready",
         )
@@ -68,6 +70,11 @@ class SessionFtpServer(aioftp.Server):
         self._passive_ports = (
             None if config.passive_ports is None else PassivePortRange(config.passive_ports)
         )
+        self._control = ControlListener(
+            self.dispatcher,
+            max_connections=config.max_connections,
+            max_per_address=config.max_connections_per_address,
+        )
         extra: dict[str, Command] = {
             EOF: self._eof,
             BAD_LINE: self._bad_line,
@@ -77,10 +84,28 @@ class SessionFtpServer(aioftp.Server):
         for unsupported in ("retr", "rest", "pbsz", "prot"):
             self.commands_mapping.pop(unsupported, None)
 
+    @property
+    def control_connections(self) -> int:
+        """Control connections holding a place in the caps (a session, or one starting)."""
+        return self._control.connections
+
+    @override
+    async def start(self, host: str | None = None, port: int = 0, **kwargs: Any) -> None:
+        """Listen on host (None: loopback) and port (0: any free port); OSError if it cannot."""
+        if kwargs:
+            msg = f"unsupported listening options: {sorted(kwargs)}"
+            raise TypeError(msg)
+        self.connections = {}
+        self._control.start(host or DEFAULT_HOST, port)
+        self.server_host = host or DEFAULT_HOST
+        self.server_port = self._control.port
+        _LOGGER.info("FTP serving on %s:%s", self.server_host, self.server_port)
+
     @override
     async def close(self) -> None:
         """Stop serving and end every session; set-aside passive ports are offered no more."""
-        await super().close()
+        # Ends every session: each one's task is its dispatcher.
+        await self._control.close()
         if self._passive_ports is not None:
             self._passive_ports.close()
         for filesystem in self._filesystems.values():
@@ -120,17 +145,12 @@ class SessionFtpServer(aioftp.Server):
     # Connection life cycle
 
     async def greeting(self, connection: Connection, rest: str | PurePosixPath) -> bool:
-        """Refuse blocked addresses and addresses over their connection limit."""
+        """Refuse addresses that used up their failed-login budget (the listener caps counts)."""
         sock = connection.command_connection.writer.get_extra_info("socket")
         if sock is not None:
             # Clients send ABOR's last byte as TCP urgent data: keep it in the stream.
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_OOBINLINE, 1)
-        host = connection.client_host
-        same = sum(1 for other in self.connections.values() if other.client_host == host)
-        if self._over_login_budget(connection, host):
-            return False
-        if same > self._config.max_connections_per_address:
-            connection.response("421", "too many connections from your address")
+        if self._over_login_budget(connection, connection.client_host):
             return False
         return await super().greeting(connection, rest)
 
@@ -184,8 +204,12 @@ class SessionFtpServer(aioftp.Server):
         def busy() -> bool:
             return bool(connection.extra_workers)
 
+        def logged_in() -> bool:
+            return is_set(connection, "logged")
+
         control.watch_idle(busy)
         keep = await self.greeting(connection, "")
+        control.watch_login(logged_in, self._config.login_timeout)
         while keep:
             await control.drain()
             name, rest = await control.read_command()
