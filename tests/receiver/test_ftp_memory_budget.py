@@ -1,9 +1,9 @@
 """FTP draws from the one memory budget: data connections, transfers and the files it holds."""
 
 import ftplib
-import functools
 import io
 import socket
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
@@ -45,21 +45,16 @@ async def budget_ftp(tmp_path: Path) -> Running:
     )
 
 
-def holds_at_least(memory: MemoryBudget, size: int) -> bool:
-    """Whether the budget holds size bytes or more."""
-    return memory.used >= size
-
-
 def open_data(client: ftplib.FTP) -> socket.socket:
     """Open a passive data connection without sending a transfer command."""
     port = int(epsv_port(client))
     return socket.create_connection(("127.0.0.1", port), timeout=WAIT_SECONDS)
 
 
-def push(data_socket: socket.socket, size: int) -> bool:
-    """Send size bytes; True if all went out (False: the server dropped the connection)."""
+def push(data_socket: socket.socket, data: bytes) -> bool:
+    """Send data; True if all went out (False: the server dropped the connection)."""
     try:
-        data_socket.sendall(b"x" * size)
+        data_socket.sendall(data)
     except OSError:
         return False
     return True
@@ -76,49 +71,88 @@ def dropped_by_server(data_socket: socket.socket) -> bool:
         return True
 
 
-async def test_data_connections_pushing_without_stor_stay_within_the_budget(
-    tmp_path: Path,
-) -> None:
-    """Four connections pushing 400 KiB each without STOR: the budget holds, the last ones fail."""
+def padded_jpeg(seed: int, size: int) -> bytes:
+    """A complete JPEG of exactly size bytes."""
+    image = make_jpeg(seed)
+    return image[:-2] + b"\x00" * (size - len(image)) + image[-2:]
+
+
+async def test_data_connections_pushing_before_a_transfer_hold_one_read(tmp_path: Path) -> None:
+    """Three connections push 400 KiB each before STOR: each holds one read at most.
+
+    Each STOR then gets every byte; before, the reads filled the 1 MiB budget and the last
+    connection failed.
+    """
     started = await budget_ftp(tmp_path)
     memory = started.receiver.memory
+    images = [padded_jpeg(seed, 400 * KIB) for seed in (11, 12, 13)]
 
-    def scenario() -> tuple[list[bool], list[str]]:
-        sessions = [login(started.ftp_port) for _ in range(4)]
+    def scenario() -> tuple[int, list[str]]:
+        sessions = [login(started.ftp_port) for _ in images]
         sockets = [open_data(client) for client in sessions]
-        for count, data_socket in enumerate(sockets, start=1):
-            push(data_socket, 400 * KIB)
-            # Read by the server before the next pushes: at most two fit in 1 MiB.
-            wait_until(functools.partial(holds_at_least, memory, min(count, 2) * 400 * KIB))
-        wait_until(lambda: memory.snapshot().refusals >= 2)
-        dropped = [dropped_by_server(data_socket) for data_socket in sockets]
-        for data_socket, client in zip(sockets[:2], sessions[:2], strict=True):
+        # sendall blocks once the kernel's buffers are full: each push runs in a thread.
+        pushers = [
+            threading.Thread(target=push, args=(data_socket, image))
+            for data_socket, image in zip(sockets, images, strict=True)
+        ]
+        for pusher in pushers:
+            pusher.start()
+        wait_until(lambda: memory.used >= len(images) * KIB)
+        time.sleep(0.5)  # what the server would read of the pushes, it has read by now
+        held = memory.used
+        answers = []
+        for client, data_socket, pusher in zip(sessions, sockets, pushers, strict=True):
+            answers.append(client.sendcmd("STOR frame.jpg"))
+            pusher.join(WAIT_SECONDS)
             data_socket.close()
-            client.close()
+            answers.append(reply(client.voidresp))
+            client.quit()
+        return held, answers
+
+    try:
+        held, answers = await in_thread(scenario)
+        assert 0 < held <= len(images) * READ_CHUNK
+        assert answers == ["150 ready to receive frame.jpg", "226 frame received"] * 3
+        assert [frame.data for frame in started.collected.frames] == images
+        use = memory.snapshot()
+        assert use.refusals == 0
+        assert use.peak <= BUDGET
+        assert memory.used == 0
+    finally:
+        await started.receiver.stop()
+
+
+async def test_a_data_connection_no_transfer_uses_is_closed(tmp_path: Path) -> None:
+    """Unused for the data connection timeout, it is closed and its read given back."""
+    started = await start_receiver(
+        tmp_path, http_port=None, memory_budget=BUDGET, data_connect_timeout=0.5
+    )
+    memory = started.receiver.memory
+    image = make_jpeg(14)
+
+    def scenario() -> tuple[bool, list[str]]:
+        client = login(started.ftp_port)
+        data_socket = open_data(client)
+        push(data_socket, b"x" * (100 * KIB))
+        wait_until(lambda: memory.used > 0)
+        dropped = dropped_by_server(data_socket)
         wait_until(lambda: memory.used == 0)
-        # A transfer on a connection the budget failed: 150 (there is room now), then 451.
-        answers = [sessions[2].sendcmd("STOR late.jpg"), reply(sessions[2].voidresp)]
-        for data_socket, client in zip(sockets[2:], sessions[2:], strict=True):
-            data_socket.close()
-            client.close()
-        # What stays: the account file system's lease, holding nothing.
-        wait_until(lambda: memory.snapshot().leases == 1)
+        # The connection is gone: the transfer says so; a new one is served.
+        answers = [client.sendcmd("STOR late.jpg"), reply(client.voidresp)]
+        answers.append(client.storbinary("STOR frame.jpg", io.BytesIO(image)))
+        client.quit()
         return dropped, answers
 
     try:
         dropped, answers = await in_thread(scenario)
-        use = memory.snapshot()
-        assert use.peak <= BUDGET
-        assert use.peak >= 2 * 400 * KIB
-        assert use.refusals >= 2
-        assert dropped == [False, False, True, True]
-        assert answers[0].startswith("150")
-        assert answers[1] == "451 receiver memory budget spent, transfer aborted; try again later"
+        assert dropped
+        assert answers[0] == "150 ready to receive late.jpg"
+        assert answers[1] == "426 data connection lost, transfer aborted"
+        assert answers[2].startswith("226 frame received")
+        assert [frame.data for frame in started.collected.frames] == [image]
         assert memory.used == 0
-        assert memory.snapshot().leases == 1
     finally:
         await started.receiver.stop()
-    assert memory.snapshot().leases == 0
 
 
 async def test_stor_past_the_budget_is_refused_and_the_next_client_is_served(
@@ -127,30 +161,28 @@ async def test_stor_past_the_budget_is_refused_and_the_next_client_is_served(
     """452 before the 150 without room for a read, 451 when a transfer runs out; then 226."""
     started = await budget_ftp(tmp_path)
     memory = started.receiver.memory
-    big = make_jpeg(7)
-    big = big[:-2] + b"\x00" * (500 * KIB - len(big)) + big[-2:]
+    big = padded_jpeg(7, 500 * KIB)
 
     def scenario() -> list[str]:
-        holders = [login(started.ftp_port) for _ in range(2)]
-        held = [open_data(client) for client in holders]
-        push(held[0], 400 * KIB)
-        push(held[1], 300 * KIB)
-        wait_until(lambda: memory.used == 700 * KIB)
+        holder = login(started.ftp_port)
+        # Files under temporary names hold their bytes until renamed or deleted.
+        holder.storbinary("STOR first.tmp", io.BytesIO(b"1" * (400 * KIB)))
+        holder.storbinary("STOR second.tmp", io.BytesIO(b"2" * (300 * KIB)))
+        assert memory.used == 700 * KIB
         camera = login(started.ftp_port)
         camera.sendcmd("TYPE I")
         # 324 KiB free: room for a read, not for the 500 KiB photo.
         data = camera.transfercmd("STOR big.jpg")
-        push(data, len(big))
+        push(data, big)
         data.close()
         answers = [reply(camera.voidresp)]
-        push(held[1], 100 * KIB)
+        holder.storbinary("STOR third.tmp", io.BytesIO(b"3" * (100 * KIB)))
         wait_until(lambda: memory.used == 800 * KIB)
         # 224 KiB free: less than one read, refused before any byte.
         answers.append(reply(lambda: camera.storbinary("STOR big.jpg", io.BytesIO(big))))
-        for data_socket in held:
-            data_socket.close()
-        for client in holders:
-            client.close()
+        for name in ("first.tmp", "second.tmp", "third.tmp"):
+            holder.delete(name)
+        holder.quit()
         wait_until(lambda: memory.used == 0)
         following = login(started.ftp_port)
         answers.append(following.storbinary("STOR big.jpg", io.BytesIO(big)))

@@ -36,12 +36,20 @@ class TransferTooLargeError(Exception):
 class DataChannel:
     """One data connection: the bytes received up to a limit, or bytes to send.
 
-    The bytes it holds draw from a memory lease, given back when it closes: a connection that
-    pushes without a transfer, or past the budget, fails with MemoryBudgetError.
+    The bytes it holds draw from a memory lease, given back when it closes; past the budget
+    the transfer fails with MemoryBudgetError. Until a transfer claims it (received or send),
+    a connection is read once and then left waiting, so that one holds at most one read, and
+    it is closed if no transfer claims it within claim_timeout.
     """
 
     def __init__(
-        self, sock: socket.socket, limit: int, stall_timeout: float, lease: MemoryLease
+        self,
+        sock: socket.socket,
+        limit: int,
+        stall_timeout: float,
+        lease: MemoryLease,
+        *,
+        claim_timeout: float,
     ) -> None:
         """Start reading a connected non-blocking socket at once, keeping at most limit bytes."""
         self.limit = limit
@@ -57,6 +65,11 @@ class DataChannel:
         self._stall_timer: asyncio.TimerHandle | None = None
         self._writable: asyncio.Future[None] | None = None
         self._closed = False
+        self._claimed = False
+        self._paused = False
+        self._claim_timer: asyncio.TimerHandle | None = self._loop.call_later(
+            claim_timeout, self._unclaimed
+        )
         # Read from the start: a client may send as soon as it is told to (150).
         self._loop.add_reader(self._fd, self._readable)
 
@@ -85,6 +98,28 @@ class DataChannel:
             return
         self._chunks.append(data)
         self._last_activity = self._loop.time()
+        if not self._claimed:
+            # Sent before any transfer asked for it: the rest waits in the kernel (and the
+            # client, by TCP flow control) until one does.
+            self._loop.remove_reader(self._fd)
+            self._paused = True
+
+    def _claim(self) -> None:
+        """A transfer takes the connection: read on, and never close it for want of one."""
+        if self._claimed:
+            return
+        self._claimed = True
+        if self._claim_timer is not None:
+            self._claim_timer.cancel()
+            self._claim_timer = None
+        if self._paused and not self._closed:
+            self._paused = False
+            self._loop.add_reader(self._fd, self._readable)
+
+    def _unclaimed(self) -> None:
+        self._claim_timer = None
+        if not self._claimed:
+            self._fail(ConnectionResetError("no transfer used the data connection, closed"))
 
     def _fail(self, error: Exception) -> None:
         """End the transfer with error and drop the connection."""
@@ -105,6 +140,7 @@ class DataChannel:
             # Over a limit lowered after the bytes came in (APPE), even if they are all here.
             self.close()
             raise TransferTooLargeError
+        self._claim()
         self._last_activity = self._loop.time()
         self._stall_timer = self._loop.call_later(self.stall_timeout, self._check_stall)
         try:
@@ -127,6 +163,7 @@ class DataChannel:
 
         TimeoutError if the client takes none for the stall timeout, OSError if it goes away.
         """
+        self._claim()
         view = memoryview(data)
         while view:
             if self._closed:
@@ -163,8 +200,9 @@ class DataChannel:
             # A transfer still waiting for these bytes ends now, not at the stall timeout.
             self._done.set_exception(ConnectionResetError("data connection closed"))
             self._done.exception()
-        if self._stall_timer is not None:
-            self._stall_timer.cancel()
+        for timer in (self._stall_timer, self._claim_timer):
+            if timer is not None:
+                timer.cancel()
         # Both watches go before the socket does: its number may be reused at once.
         self._loop.remove_reader(self._fd)
         self._loop.remove_writer(self._fd)
@@ -264,7 +302,8 @@ async def connect_active(  # noqa: PLR0913 - the channel's settings, passed thro
         sock.close()
         lease.release()
         raise
-    return DataChannel(sock, limit, stall, lease)
+    # Claimed at once by the transfer that opened it.
+    return DataChannel(sock, limit, stall, lease, claim_timeout=connect_timeout)
 
 
 def _local_address(host: str, family: socket.AddressFamily) -> str | None:

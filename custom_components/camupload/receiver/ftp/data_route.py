@@ -75,7 +75,9 @@ class DataRouteFtpServer(SessionFtpServer):
 
     def _accept_for(self, connection: Connection) -> Accept:
         """Take the session's one data connection from its passive listener."""
-        limit, stall = self._config.max_upload_size, self._config.stall_timeout
+        config = self._config
+        limit, stall = config.max_upload_size, config.stall_timeout
+        claim = config.data_connect_timeout
 
         def accept(sock: socket.socket, peer: str) -> None:
             if not same_host(peer, connection.client_host):
@@ -86,7 +88,8 @@ class DataRouteFtpServer(SessionFtpServer):
                 sock.close()
             else:
                 lease = self.memory.lease()
-                connection.data_connection = DataChannel(sock, limit, stall, lease)
+                channel = DataChannel(sock, limit, stall, lease, claim_timeout=claim)
+                connection.data_connection = channel
                 # One data connection per PASV: the port goes back to the range at once.
                 self.release_passive(connection)
 
