@@ -22,10 +22,10 @@ from custom_components.camupload.const import (
     DOMAIN,
     SUBENTRY_PROFILE,
 )
-from custom_components.camupload.profile_runner import ProfileRunner
 from custom_components.camupload.runtime import uploader_hub
-from custom_components.camupload.server_flow import server_data, server_unique_id
-from custom_components.camupload.upload_settings import PROFILE_DEFAULTS
+from custom_components.camupload.uploader_ha.runner import ProfileRunner
+from custom_components.camupload.uploader_ha.server_form import server_data, server_unique_id
+from custom_components.camupload.uploader_ha.settings import PROFILE_DEFAULTS
 from tests.receiver.sample_jpegs import make_jpeg
 from tests.uploader.servers import FtpServer, vsftpd
 

@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from custom_components.camupload.archive import (
+from custom_components.camupload.receiver.model import Frame, ReceivedFile
+from custom_components.camupload.receiver_ha.archive import (
     MAX_NAME_COLLISIONS,
     MAX_NAME_LENGTH,
     PRUNE_LOW_WATER,
@@ -20,7 +21,6 @@ from custom_components.camupload.archive import (
     parse_day,
     safe_name,
 )
-from custom_components.camupload.receiver.model import Frame, ReceivedFile
 
 NEW_YORK = ZoneInfo("America/New_York")
 JPEG = b"\xff\xd8\xff\xe0fake-jpeg-body\xff\xd9"

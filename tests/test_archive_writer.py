@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from custom_components.camupload.archive import FrameArchive, PruneResult
-from custom_components.camupload.archive_writer import ArchiveWriter
 from custom_components.camupload.receiver.model import Frame, ReceivedFile
+from custom_components.camupload.receiver_ha.archive import FrameArchive, PruneResult
+from custom_components.camupload.receiver_ha.archive_writer import ArchiveWriter
 
 # Recent frames, so the writer's prune (by the real clock) keeps them.
 START = datetime.now(UTC).replace(microsecond=0)

@@ -22,7 +22,7 @@ from custom_components.camupload.const import (
     SUBENTRY_CAMERA,
     SUBENTRY_PROFILE,
 )
-from custom_components.camupload.receiver_options import SECTION_ADVANCED
+from custom_components.camupload.receiver_ha.settings import SECTION_ADVANCED
 from custom_components.camupload.runtime import receiver_hub
 from tests.conftest import free_port
 from tests.frontend_text import render_message

@@ -17,8 +17,8 @@ from pytest_homeassistant_custom_component.typing import (
 )
 
 from custom_components.camupload import media_source as camupload_media
-from custom_components.camupload.archive import FrameArchive
 from custom_components.camupload.receiver.model import Frame, ReceivedFile
+from custom_components.camupload.receiver_ha.archive import FrameArchive
 
 ROOT_ID = "media-source://camupload"
 # 14:00 UTC is the same calendar day in Home Assistant's test time zone (US/Pacific).

@@ -19,7 +19,7 @@ from custom_components.camupload.const import (
     DOMAIN,
     SUBENTRY_PROFILE,
 )
-from custom_components.camupload.upload_settings import PROFILE_DEFAULTS, ProfileSettings
+from custom_components.camupload.uploader_ha.settings import PROFILE_DEFAULTS, ProfileSettings
 from tests.conftest import free_port
 from tests.frontend_text import render_message
 from tests.profile_setup import (

@@ -12,8 +12,8 @@ from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
 from custom_components.camupload.const import NO_ERROR
-from custom_components.camupload.profile_runner import ProfileRunner
-from custom_components.camupload.profile_status import network_test_notification_id
+from custom_components.camupload.uploader_ha.runner import ProfileRunner
+from custom_components.camupload.uploader_ha.status import network_test_notification_id
 from tests.profile_setup import (
     ftp_answers,
     load_profile,

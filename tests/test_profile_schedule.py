@@ -13,10 +13,10 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
-from custom_components.camupload import profile_runner
 from custom_components.camupload.const import DOMAIN
-from custom_components.camupload.profile_status import failing_issue_id, spool_directory
 from custom_components.camupload.runtime import uploader_hub
+from custom_components.camupload.uploader_ha import runner as profile_runner
+from custom_components.camupload.uploader_ha.status import failing_issue_id, spool_directory
 from tests.profile_setup import (
     ftp_answers,
     load_profile,

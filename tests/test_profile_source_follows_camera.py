@@ -20,8 +20,8 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.camupload.const import CONF_IDLE_AFTER, DOMAIN, SUBENTRY_CAMERA
-from custom_components.camupload.frame_buffer import FrameBuffer, FrameCollector
 from custom_components.camupload.runtime import receiver_hub, uploader_hub
+from custom_components.camupload.uploader_ha.clip_frames import FrameBuffer, FrameCollector
 from tests.conftest import free_port
 from tests.profile_setup import UNREACHABLE, profile_subentry, server_entry, wait_until
 from tests.receiver.sample_jpegs import make_jpeg

@@ -14,11 +14,11 @@ from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 
-from custom_components.camupload.camera_feed import LatestFrame
 from custom_components.camupload.const import DOMAIN
 from custom_components.camupload.diagnostics import async_get_config_entry_diagnostics
-from custom_components.camupload.profile_status import failing_issue_id, spool_directory
+from custom_components.camupload.receiver_ha.camera_feed import LatestFrame
 from custom_components.camupload.runtime import receiver_hub, uploader_hub
+from custom_components.camupload.uploader_ha.status import failing_issue_id, spool_directory
 from tests.conftest import free_port
 from tests.profile_setup import (
     FrameCamera,

@@ -22,11 +22,11 @@ from pytest_homeassistant_custom_component.common import (
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.camupload import entity as camupload_entity
-from custom_components.camupload.camera_feed import LatestFrame
 from custom_components.camupload.const import DOMAIN, MODEL_RECEIVER_CAMERA, NAME
-from custom_components.camupload.last_frame_store import LastFrameStore
-from custom_components.camupload.placeholder import placeholder_jpeg
-from custom_components.camupload.receiver_hub import last_frames_folder
+from custom_components.camupload.receiver_ha.camera_feed import LatestFrame
+from custom_components.camupload.receiver_ha.hub import last_frames_folder
+from custom_components.camupload.receiver_ha.last_frame_store import LastFrameStore
+from custom_components.camupload.receiver_ha.placeholder import placeholder_jpeg
 from tests.conftest import free_port
 from tests.receiver.sample_jpegs import make_jpeg
 from tests.receiver_setup import CAMERA_ENTITY, PASSWORD, USERNAME, next_image, receiver_entry

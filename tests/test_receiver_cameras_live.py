@@ -25,10 +25,10 @@ from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.camupload.camera_feed import CameraFeed
 from custom_components.camupload.const import DOMAIN, SUBENTRY_CAMERA
-from custom_components.camupload.last_frame_store import LastFrameStore
-from custom_components.camupload.receiver_hub import ReceiverHub, last_frames_folder
+from custom_components.camupload.receiver_ha.camera_feed import CameraFeed
+from custom_components.camupload.receiver_ha.hub import ReceiverHub, last_frames_folder
+from custom_components.camupload.receiver_ha.last_frame_store import LastFrameStore
 from tests.conftest import free_port
 from tests.receiver.sample_jpegs import make_jpeg
 from tests.receiver_setup import CAMERA_ENTITY, PASSWORD, USERNAME, receiver_entry

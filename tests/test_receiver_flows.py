@@ -20,7 +20,6 @@ from homeassistant.helpers.translation import async_get_translations
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.camupload.camera_subentry import connection_details, derive_username
 from custom_components.camupload.const import (
     CONF_ARCHIVE_DAYS,
     CONF_ENTRY_KIND,
@@ -39,7 +38,8 @@ from custom_components.camupload.const import (
     SUBENTRY_CAMERA,
 )
 from custom_components.camupload.receiver.model import DEFAULT_MEMORY_BUDGET
-from custom_components.camupload.receiver_options import (
+from custom_components.camupload.receiver_ha.camera_flow import connection_details, derive_username
+from custom_components.camupload.receiver_ha.settings import (
     ADVANCED_OPTIONS,
     SECTION_ADVANCED,
     parse_port_range,

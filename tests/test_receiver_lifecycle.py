@@ -23,8 +23,8 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.camupload.const import CONF_FTP_PORT, CONF_HTTP_PORT, CONF_IDLE_AFTER
-from custom_components.camupload.last_frame_store import LastFrameStore
-from custom_components.camupload.receiver_hub import last_frames_folder
+from custom_components.camupload.receiver_ha.hub import last_frames_folder
+from custom_components.camupload.receiver_ha.last_frame_store import LastFrameStore
 from tests.conftest import free_port
 from tests.receiver.sample_jpegs import make_jpeg
 from tests.receiver_setup import CAMERA_ENTITY, PASSWORD, USERNAME, next_image, receiver_entry

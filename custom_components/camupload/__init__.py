@@ -9,14 +9,14 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.typing import ConfigType
 
-from .archive_setup import archive_writer
 from .const import CONF_ENTRY_KIND, DOMAIN, EntryKind
 from .receiver import AccountError
-from .receiver_hub import ReceiverHub, last_frames_folder
-from .receiver_views import PhotoUploadView, StreamUploadView
+from .receiver_ha.archive_setup import archive_writer
+from .receiver_ha.hub import ReceiverHub, last_frames_folder
+from .receiver_ha.views import PhotoUploadView, StreamUploadView
 from .runtime import CamuploadConfigEntry, ReceiverRuntimeData, ServerRuntimeData, receiver_hub
 from .services import async_setup_services
-from .uploader_hub import UploaderHub, async_remove_profile_data
+from .uploader_ha.hub import UploaderHub, async_remove_profile_data
 
 _LOGGER = logging.getLogger(__name__)
 

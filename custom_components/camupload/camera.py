@@ -11,8 +11,8 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import CONF_IDLE_AFTER
 from .entity import ReceiverCameraEntity, add_camera_entities
-from .placeholder import placeholder_jpeg
-from .receiver_hub import ReceiverCamera, ReceiverHub
+from .receiver_ha.hub import ReceiverCamera, ReceiverHub
+from .receiver_ha.placeholder import placeholder_jpeg
 from .runtime import CamuploadConfigEntry, receiver_hub
 
 MJPEG_BOUNDARY = "frameboundary"

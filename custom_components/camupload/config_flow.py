@@ -1,5 +1,10 @@
-"""Config flow: choose between an upload receiver and an upload server."""
+"""Config flow: an upload receiver or an upload server, and every step of either entry.
 
+The forms live with their half (receiver_ha/settings.py, uploader_ha/server_form.py); the
+subentry flows (cameras, upload profiles) beside them.
+"""
+
+import logging
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any, Final
@@ -8,17 +13,17 @@ import voluptuous as vol
 from homeassistant.config_entries import (
     ConfigEntry,
     ConfigEntryState,
+    ConfigFlow,
     ConfigFlowResult,
     ConfigSubentry,
     ConfigSubentryFlow,
     OptionsFlow,
     SubentryFlowResult,
 )
+from homeassistant.const import CONF_HOST, CONF_PASSWORD
 from homeassistant.core import callback
 from homeassistant.helpers import selector
 
-from . import receiver_options
-from .camera_subentry import CameraSubentryFlow
 from .const import (
     CONF_ENTRY_KIND,
     DOMAIN,
@@ -27,32 +32,48 @@ from .const import (
     SUBENTRY_PROFILE,
     EntryKind,
 )
-from .profile_subentry import ProfileSubentryFlow
+from .receiver_ha import settings as receiver_settings
+from .receiver_ha.camera_flow import CameraSubentryFlow
 from .runtime import receiver_hub
-from .server_flow import ServerFlow
+from .uploader.errors import UploadError
+from .uploader_ha.profile_flow import ProfileSubentryFlow
+from .uploader_ha.server_form import (
+    PASSWORD_SELECTOR,
+    async_check_login,
+    error_key,
+    keeps_password,
+    server_data,
+    server_schema,
+    server_title,
+    server_unique_id,
+    typed_password,
+)
+from .uploader_ha.settings import server_destination
+
+_LOGGER = logging.getLogger(__name__)
 
 # The field of the profile flow's step that picks the upload server.
 CONF_SERVER: Final = "server"
 
 
-def _held_ports(entry: ConfigEntry) -> receiver_options.HeldPorts | None:
+def _held_ports(entry: ConfigEntry) -> receiver_settings.HeldPorts | None:
     """The ports the loaded receiver holds itself (free again once it reloads)."""
     if entry.state is not ConfigEntryState.LOADED or (hub := receiver_hub(entry)) is None:
         return None
-    return receiver_options.HeldPorts(
+    return receiver_settings.HeldPorts(
         host=hub.receiver.config.host, ports=frozenset(hub.bound_ports())
     )
 
 
 def _receiver_form(current: Mapping[str, Any], errors: Mapping[str, str]) -> dict[str, Any]:
     """The receiver form's schema, errors and placeholders; a section with an error opens."""
-    shown = receiver_options.form_errors(errors)
+    shown = receiver_settings.form_errors(errors)
     return {
-        "data_schema": receiver_options.receiver_schema(
-            current, expand_advanced=receiver_options.SECTION_ADVANCED in shown
+        "data_schema": receiver_settings.receiver_schema(
+            current, expand_advanced=receiver_settings.SECTION_ADVANCED in shown
         ),
         "errors": shown,
-        "description_placeholders": receiver_options.error_placeholders(current),
+        "description_placeholders": receiver_settings.error_placeholders(current),
     }
 
 
@@ -187,7 +208,7 @@ class ProfileFlow(_RedirectableFlow, ProfileSubentryFlow):
         )
 
 
-class CamuploadConfigFlow(ServerFlow, domain=DOMAIN):
+class CamuploadConfigFlow(ConfigFlow, domain=DOMAIN):
     """Adds an "Upload receiver" or an "Upload server"."""
 
     VERSION = 1
@@ -235,9 +256,9 @@ class CamuploadConfigFlow(ServerFlow, domain=DOMAIN):
         errors: dict[str, str] = {}
         current: dict[str, Any] = {}
         if user_input is not None:
-            current = receiver_options.normalize(user_input)
+            current = receiver_settings.normalize(user_input)
             errors = await self.hass.async_add_executor_job(
-                lambda: receiver_options.validate(current, held=None)
+                lambda: receiver_settings.validate(current, held=None)
             )
             if not errors:
                 return self.async_create_entry(
@@ -246,6 +267,95 @@ class CamuploadConfigFlow(ServerFlow, domain=DOMAIN):
                     options=current,
                 )
         return self.async_show_form(step_id=EntryKind.RECEIVER, **_receiver_form(current, errors))
+
+    async def _async_login_errors(
+        self, data: Mapping[str, Any], placeholders: dict[str, str]
+    ) -> dict[str, str]:
+        try:
+            await async_check_login(self.hass, server_destination(data))
+        except UploadError as err:
+            _LOGGER.debug("Login check of %s failed: %s", data[CONF_HOST], err)
+            placeholders["error"] = str(err)
+            return {"base": error_key(err)}
+        return {}
+
+    async def async_step_server(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Add a destination server with its global options, once it lets us log in."""
+        errors: dict[str, str] = {}
+        placeholders = {"error": ""}
+        current: Mapping[str, Any] = {}
+        if user_input is not None:
+            data = server_data(user_input)
+            current = data
+            await self.async_set_unique_id(server_unique_id(data))
+            self._abort_if_unique_id_configured()
+            errors = await self._async_login_errors(data, placeholders)
+            if not errors:
+                return self.async_create_entry(title=server_title(data), data=data)
+        return self.async_show_form(
+            step_id=EntryKind.SERVER,
+            data_schema=server_schema(current, password=typed_password(user_input)),
+            errors=errors,
+            description_placeholders=placeholders,
+        )
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change a server's options; an empty password keeps the current one for the same login."""
+        entry = self._get_reconfigure_entry()
+        if entry.data.get(CONF_ENTRY_KIND) != EntryKind.SERVER:
+            return self.async_abort(reason="use_options")
+        errors: dict[str, str] = {}
+        placeholders = {"error": ""}
+        current: Mapping[str, Any] = entry.data
+        if user_input is not None:
+            data = server_data(user_input)
+            if keeps_password(entry.data, data):
+                data[CONF_PASSWORD] = data[CONF_PASSWORD] or entry.data.get(CONF_PASSWORD, "")
+            current = data
+            if (unique_id := server_unique_id(data)) != entry.unique_id:
+                # Moved onto another server: that one must not be configured already.
+                await self.async_set_unique_id(unique_id)
+                self._abort_if_unique_id_configured()
+            if not data[CONF_PASSWORD] and entry.data.get(CONF_PASSWORD):
+                errors = {CONF_PASSWORD: "password_needed"}
+            else:
+                errors = await self._async_login_errors(data, placeholders)
+            if not errors:
+                return self.async_update_reload_and_abort(
+                    entry, unique_id=server_unique_id(data), title=server_title(data), data=data
+                )
+        return self.async_show_form(
+            step_id="reconfigure",
+            data_schema=server_schema(current, password=typed_password(user_input)),
+            errors=errors,
+            description_placeholders=placeholders,
+        )
+
+    async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
+        """The server rejected the password: ask for a new one."""
+        del entry_data
+        return await self.async_step_reauth_confirm()
+
+    async def async_step_reauth_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Check the new password, then save it and reload."""
+        entry = self._get_reauth_entry()
+        errors: dict[str, str] = {}
+        placeholders = {"error": "", "server": entry.title}
+        if user_input is not None:
+            data = {**entry.data, CONF_PASSWORD: user_input.get(CONF_PASSWORD, "")}
+            errors = await self._async_login_errors(data, placeholders)
+            if not errors:
+                return self.async_update_reload_and_abort(entry, data=data)
+        return self.async_show_form(
+            step_id="reauth_confirm",
+            data_schema=vol.Schema({vol.Optional(CONF_PASSWORD, default=""): PASSWORD_SELECTOR}),
+            errors=errors,
+            description_placeholders=placeholders,
+        )
 
 
 class ReceiverOptionsFlow(OptionsFlow):
@@ -256,10 +366,10 @@ class ReceiverOptionsFlow(OptionsFlow):
         errors: dict[str, str] = {}
         current: dict[str, Any] = dict(self.config_entry.options)
         if user_input is not None:
-            current = receiver_options.normalize(user_input)
+            current = receiver_settings.normalize(user_input)
             held = _held_ports(self.config_entry)
             errors = await self.hass.async_add_executor_job(
-                lambda: receiver_options.validate(current, held=held)
+                lambda: receiver_settings.validate(current, held=held)
             )
             if not errors:
                 return self.async_create_entry(data=current)

@@ -1,4 +1,4 @@
-"""Base entity of a receiver camera: its device, and state writes paced for fast streams."""
+"""The entity bases: a receiver camera's (state writes paced for fast streams) and a profile's."""
 
 from collections.abc import Callable, Iterable
 from datetime import timedelta
@@ -10,9 +10,11 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.event import async_call_later
 from homeassistant.util import dt as dt_util
 
-from .camera_feed import CameraFeed
-from .const import DOMAIN, MODEL_RECEIVER_CAMERA, NAME
-from .receiver_hub import ReceiverCamera, ReceiverHub
+from .const import DOMAIN, MODEL_PROFILE, MODEL_RECEIVER_CAMERA, NAME
+from .receiver_ha.camera_feed import CameraFeed
+from .receiver_ha.hub import ReceiverCamera, ReceiverHub
+from .uploader_ha.hub import UploaderHub
+from .uploader_ha.runner import ProfileRunner
 
 # A 30 fps stream must not write 30 states a second: at most one write per entity this often.
 STATE_WRITE_INTERVAL = 5.0
@@ -128,3 +130,38 @@ class ReceiverCameraEntity(Entity):
         if latest is None:
             return None
         return (dt_util.utcnow() - latest.received_at).total_seconds()
+
+
+class ProfileEntity(Entity):
+    """An entity of one profile's device, written when the profile's status changes."""
+
+    _attr_has_entity_name = True
+    _attr_should_poll = False
+
+    def __init__(self, runner: ProfileRunner, key: str) -> None:
+        """Belong to runner's device; key tells the device's entities apart."""
+        super().__init__()
+        self.runner = runner
+        self._attr_translation_key = key
+        self._attr_unique_id = f"{runner.subentry_id}_{key}"
+        self._attr_device_info = DeviceInfo(
+            identifiers={(DOMAIN, runner.subentry_id)},
+            name=runner.name,
+            manufacturer=NAME,
+            model=MODEL_PROFILE,
+        )
+
+    async def async_added_to_hass(self) -> None:
+        """Follow the profile's status until removed."""
+        await super().async_added_to_hass()
+        self.async_on_remove(self.runner.add_listener(self.async_write_ha_state))
+
+
+def add_profile_entities(
+    hub: UploaderHub,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    build: Callable[[ProfileRunner], list[Entity]],
+) -> None:
+    """Add what build makes for each profile, on the profile's subentry."""
+    for runner in hub.runners.values():
+        async_add_entities(build(runner), config_subentry_id=runner.subentry_id)

@@ -27,8 +27,14 @@ from homeassistant.helpers.http import HomeAssistantView
 from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
 
-from .archive import ArchiveIndex, ArchiveItem, ArchivePathError, mime_type_of, parse_day
 from .const import DOMAIN, NAME
+from .receiver_ha.archive import (
+    ArchiveIndex,
+    ArchiveItem,
+    ArchivePathError,
+    mime_type_of,
+    parse_day,
+)
 
 ARCHIVE_FOLDER: Final = "camupload"
 ARCHIVE_URL: Final = "/api/camupload/archive"

@@ -1,14 +1,17 @@
 """Per receiver camera: when the last upload arrived, and the current frame rate.
 
+Per upload profile: its last upload, destination and error, and its counts, kept over restarts.
+
 An FTP or HTTP upload is one file; an MJPEG push is one upload however many frames it brings:
 the Last upload sensor shows when it started (the camera's last_frame_at attribute has the
 newest frame). A stream that went quiet for the receiver's "idle after" time has ended, and
 its next frame starts a new upload.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from homeassistant.components.sensor import (
     RestoreSensor,
@@ -17,16 +20,18 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
     SensorStateClass,
 )
-from homeassistant.const import EntityCategory
+from homeassistant.const import MAX_LENGTH_STATE_STATE, EntityCategory
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.util import dt as dt_util
 
-from .camera_feed import FRAME_RATE_WINDOW, CameraFeed, LatestFrame
-from .const import CONF_IDLE_AFTER
-from .entity import ReceiverCameraEntity, add_camera_entities
-from .profile_entities import add_profile_entities, profile_sensors
-from .receiver_hub import ReceiverCamera, ReceiverHub
+from .const import CONF_IDLE_AFTER, NO_ERROR
+from .entity import ProfileEntity, ReceiverCameraEntity, add_camera_entities, add_profile_entities
+from .receiver_ha.camera_feed import FRAME_RATE_WINDOW, CameraFeed, LatestFrame
+from .receiver_ha.hub import ReceiverCamera, ReceiverHub
 from .runtime import CamuploadConfigEntry, receiver_hub, uploader_hub
+from .uploader_ha.runner import ProfileRunner
+from .uploader_ha.status import ProfileStatus, delivered_file_name
 
 # Push entities: Home Assistant never polls them.
 PARALLEL_UPDATES = 0
@@ -70,7 +75,11 @@ async def async_setup_entry(
     """Add the sensors of every receiver camera, or of every upload profile."""
     del hass
     if (uploader := uploader_hub(entry)) is not None:
-        add_profile_entities(uploader, async_add_entities, profile_sensors)
+        add_profile_entities(
+            uploader,
+            async_add_entities,
+            lambda runner: [ProfileSensor(runner, description) for description in PROFILE_SENSORS],
+        )
     if (hub := receiver_hub(entry)) is not None:
         add_camera_entities(
             hub,
@@ -158,3 +167,154 @@ def _continues_stream(previous: LatestFrame | None, frame: LatestFrame, gap: tim
         and previous.source == frame.source == STREAM_SOURCE
         and frame.received_at - previous.received_at < gap
     )
+
+
+ATTR_URL = "url"
+ATTR_PATH = "path"
+
+
+@dataclass(frozen=True, kw_only=True)
+class KeptValue:
+    """A sensor's value kept at shutdown: its native value, attributes and when it was written."""
+
+    value: object
+    attributes: Mapping[str, Any]
+    written: datetime
+
+
+type Restore = Callable[[ProfileStatus, KeptValue], None]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProfileSensorDescription(SensorEntityDescription):
+    """A value read off a profile's runner, and how a value kept over a restart goes back."""
+
+    value_fn: Callable[[ProfileRunner], datetime | str | int | None]
+    attributes_fn: Callable[[ProfileRunner], dict[str, Any]] | None = None
+    restore_fn: Restore | None = None
+
+
+def _restore_unset(field: str, kind: type) -> Restore:
+    """Put a kept value of kind back into status.field, unless the profile already set it."""
+
+    def restore(status: ProfileStatus, kept: KeptValue) -> None:
+        if getattr(status, field) is None and isinstance(kept.value, kind):
+            setattr(status, field, kept.value)
+
+    return restore
+
+
+def _restore_last_error(status: ProfileStatus, kept: KeptValue) -> None:
+    if kept.value != NO_ERROR:
+        _restore_unset("last_error", str)(status, kept)
+
+
+def _restore_last_destination(status: ProfileStatus, kept: KeptValue) -> None:
+    if status.last_destination is not None:
+        return
+    url = kept.attributes.get(ATTR_URL)
+    path = kept.attributes.get(ATTR_PATH)
+    if isinstance(url, str) and isinstance(path, str):
+        status.last_destination, status.last_path = url, path
+    elif isinstance(kept.value, str) and "://" in kept.value:
+        status.last_destination = kept.value  # kept by an older version: the URL was the state
+
+
+def _restore_uploads_today(status: ProfileStatus, kept: KeptValue) -> None:
+    # Only a count written today still counts today.
+    if (
+        status.uploads_today == 0
+        and isinstance(kept.value, int | float)
+        and dt_util.as_local(kept.written).date() == status.day
+    ):
+        status.uploads_today = int(kept.value)
+
+
+def _last_destination_attributes(runner: ProfileRunner) -> dict[str, Any]:
+    status = runner.status
+    if status.last_destination is None:
+        return {}
+    return {ATTR_URL: status.last_destination, ATTR_PATH: status.last_path}
+
+
+def _truncated(text: str | None) -> str | None:
+    return text[:MAX_LENGTH_STATE_STATE] if text else None
+
+
+PROFILE_SENSORS: tuple[ProfileSensorDescription, ...] = (
+    ProfileSensorDescription(
+        key="last_profile_upload",
+        translation_key="last_profile_upload",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=lambda runner: runner.status.last_upload,
+        restore_fn=_restore_unset("last_upload", datetime),
+    ),
+    # The file name fits a card; the attributes hold its URL and path on the server.
+    ProfileSensorDescription(
+        key="last_destination",
+        translation_key="last_destination",
+        value_fn=lambda runner: _truncated(delivered_file_name(runner.status)),
+        attributes_fn=_last_destination_attributes,
+        restore_fn=_restore_last_destination,
+    ),
+    # NO_ERROR (shown translated, "No error") rather than "Unknown" while nothing failed.
+    ProfileSensorDescription(
+        key="last_error",
+        translation_key="last_error",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda runner: _truncated(runner.status.last_error) or NO_ERROR,
+        restore_fn=_restore_last_error,
+    ),
+    # Counts carry no unit: the name says what is counted, and "1 uploads" reads badly.
+    ProfileSensorDescription(
+        key="uploads_today",
+        translation_key="uploads_today",
+        value_fn=lambda runner: runner.status.uploads_today,
+        restore_fn=_restore_uploads_today,
+    ),
+    # Not restored: the spool on disk is the truth.
+    ProfileSensorDescription(
+        key="queued_uploads",
+        translation_key="queued_uploads",
+        value_fn=lambda runner: runner.queued,
+    ),
+)
+
+
+class ProfileSensor(ProfileEntity, RestoreSensor):
+    """One value of a profile's status, kept over restarts and reloads."""
+
+    entity_description: ProfileSensorDescription
+
+    def __init__(self, runner: ProfileRunner, description: ProfileSensorDescription) -> None:
+        """Describe one value of runner's status."""
+        super().__init__(runner, description.key)
+        self.entity_description = description
+
+    async def async_added_to_hass(self) -> None:
+        """Put the value kept at the last shutdown back into the profile's status."""
+        await super().async_added_to_hass()
+        restore = self.entity_description.restore_fn
+        if restore is None:
+            return
+        state = await self.async_get_last_state()
+        data = await self.async_get_last_sensor_data()
+        if state is None or data is None or data.native_value is None:
+            return
+        restore(
+            self.runner.status,
+            KeptValue(
+                value=data.native_value, attributes=state.attributes, written=state.last_updated
+            ),
+        )
+
+    @property
+    def native_value(self) -> datetime | str | int | None:
+        """The value now."""
+        return self.entity_description.value_fn(self.runner)
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """Details too long for the state, if the sensor has any."""
+        attributes_fn = self.entity_description.attributes_fn
+        return attributes_fn(self.runner) if attributes_fn is not None else None

@@ -26,8 +26,8 @@ from .const import (
     SERVICE_TEST_PROFILE,
     SERVICE_UPLOAD_PROFILE,
 )
-from .profile_runner import ProfileRunner
 from .runtime import ServerRuntimeData
+from .uploader_ha.runner import ProfileRunner
 
 try:
     from homeassistant.helpers.target import (

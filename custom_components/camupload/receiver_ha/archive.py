@@ -15,8 +15,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path, PurePosixPath
 
-from .receiver.model import SAFE_NAME_MAX_LENGTH, Frame, ReceivedFile, numbered_name
-from .receiver.model import safe_name as safe_name  # noqa: PLC0414 - re-exported: one name rule
+from custom_components.camupload.receiver.model import (
+    SAFE_NAME_MAX_LENGTH,
+    Frame,
+    ReceivedFile,
+    numbered_name,
+)
+from custom_components.camupload.receiver.model import safe_name as safe_name  # noqa: PLC0414 - re-exported: one name rule
 
 FRAME_SUFFIX = ".jpg"
 DEFAULT_MIME_TYPE = "application/octet-stream"

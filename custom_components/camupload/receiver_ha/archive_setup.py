@@ -6,10 +6,16 @@ from typing import Any
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 
+from custom_components.camupload.const import (
+    CONF_ARCHIVE,
+    CONF_ARCHIVE_DAYS,
+    CONF_ARCHIVE_MAX_MB,
+    MIB,
+)
+from custom_components.camupload.media_source import archive_root
+
 from .archive import FrameArchive
 from .archive_writer import ArchiveWriter
-from .const import CONF_ARCHIVE, CONF_ARCHIVE_DAYS, CONF_ARCHIVE_MAX_MB, MIB
-from .media_source import archive_root
 
 
 def archive_writer(hass: HomeAssistant, options: Mapping[str, Any]) -> ArchiveWriter | None:

@@ -7,8 +7,9 @@ from collections import deque
 from dataclasses import dataclass
 from datetime import datetime
 
+from custom_components.camupload.receiver.model import Frame, ReceivedFile
+
 from .archive import FrameArchive
-from .receiver.model import Frame, ReceivedFile
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from homeassistant.helpers import selector
 from homeassistant.util import slugify
 from yarl import URL
 
-from .const import (
+from custom_components.camupload.const import (
     CONF_CAMERA_NAME,
     CONF_FTP_PORT,
     CONF_HTTP_ON_HA,

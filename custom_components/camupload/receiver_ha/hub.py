@@ -20,18 +20,26 @@ from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 
-from .archive import safe_name
-from .camera_feed import CameraFeed, LatestFrame
-from .const import (
+from custom_components.camupload.const import (
     AUTH_FAILURES_FOR_ISSUE,
     DOMAIN,
     EVENT_IMAGE_RECEIVED,
     SIGNAL_RECEIVER_STARTED,
     SUBENTRY_CAMERA,
 )
+from custom_components.camupload.receiver import (
+    Account,
+    Frame,
+    ReceivedFile,
+    Receiver,
+    ReceiverStartError,
+    Source,
+)
+
+from .archive import safe_name
+from .camera_feed import CameraFeed, LatestFrame
 from .last_frame_store import LastFrameStore
-from .receiver import Account, Frame, ReceivedFile, Receiver, ReceiverStartError, Source
-from .receiver_options import engine_config
+from .settings import engine_config
 
 _LOGGER = logging.getLogger(__name__)
 

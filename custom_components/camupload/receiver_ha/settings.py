@@ -12,7 +12,7 @@ import voluptuous as vol
 from homeassistant.data_entry_flow import section
 from homeassistant.helpers import selector
 
-from .const import (
+from custom_components.camupload.const import (
     CONF_ARCHIVE,
     CONF_ARCHIVE_DAYS,
     CONF_ARCHIVE_MAX_MB,
@@ -29,7 +29,7 @@ from .const import (
     MIB,
     RECEIVER_DEFAULTS,
 )
-from .receiver import ReceiverConfig
+from custom_components.camupload.receiver import ReceiverConfig
 
 INTEGER_OPTIONS = (
     CONF_FTP_PORT,

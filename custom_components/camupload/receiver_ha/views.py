@@ -10,9 +10,10 @@ from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.http import HomeAssistantView
 
-from .const import CONF_HTTP_ON_HA, DOMAIN, RECEIVER_UNIQUE_ID
-from .receiver_hub import ReceiverHub
-from .runtime import ReceiverRuntimeData
+from custom_components.camupload.const import CONF_HTTP_ON_HA, DOMAIN, RECEIVER_UNIQUE_ID
+from custom_components.camupload.runtime import ReceiverRuntimeData
+
+from .hub import ReceiverHub
 
 NOT_SERVING = "camupload: this Home Assistant does not receive HTTP uploads here\n"
 

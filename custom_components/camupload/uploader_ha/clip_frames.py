@@ -19,10 +19,11 @@ from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.event import async_track_entity_registry_updated_event
 from homeassistant.util import dt as dt_util
 
-from .camera_feed import CameraFeed
-from .const import DOMAIN, SIGNAL_RECEIVER_STARTED
-from .receiver_hub import ReceiverHub
-from .uploader.clip import MAX_CLIP_FRAMES, Frame
+from custom_components.camupload.const import DOMAIN, SIGNAL_RECEIVER_STARTED
+from custom_components.camupload.receiver_ha.camera_feed import CameraFeed
+from custom_components.camupload.receiver_ha.hub import ReceiverHub
+from custom_components.camupload.runtime import ReceiverRuntimeData
+from custom_components.camupload.uploader.clip import MAX_CLIP_FRAMES, Frame
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -69,10 +70,10 @@ def receiver_feed(
         # A camera first registered while its receiver sets up already has its hub's feed.
         if entry is None or entry.state not in RECEIVER_RUNNING:
             return None
-        # runtime.py imports this module's users: test the hub, not the runtime data class.
-        hub = getattr(getattr(entry, "runtime_data", None), "hub", None)
-        if not isinstance(hub, ReceiverHub):
+        runtime = entry.runtime_data
+        if not isinstance(runtime, ReceiverRuntimeData):
             return None
+        hub = runtime.hub
     feed = hub.feeds.get(registered.unique_id)
     return None if feed is None or feed.closed else feed
 

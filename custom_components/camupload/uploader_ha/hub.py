@@ -11,9 +11,11 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.storage import Store
 
-from .const import DOMAIN, SUBENTRY_PROFILE
-from .profile_runner import EVENTS_STORAGE_VERSION, ProfileRunner
-from .profile_status import (
+from custom_components.camupload.const import DOMAIN, SUBENTRY_PROFILE
+
+from .runner import EVENTS_STORAGE_VERSION, ProfileRunner
+from .settings import server_destination
+from .status import (
     EVENTS_STORE_PREFIX,
     FAILING_ISSUE_PREFIX,
     events_store_key,
@@ -21,7 +23,6 @@ from .profile_status import (
     network_test_notification_id,
     spool_directory,
 )
-from .upload_settings import server_destination
 
 
 async def async_remove_profile_data(hass: HomeAssistant, subentry_ids: Iterable[str]) -> None:

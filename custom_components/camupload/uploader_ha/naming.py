@@ -8,9 +8,9 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import TemplateError as HomeAssistantTemplateError
 from homeassistant.helpers.template import Template, is_template_string
 
-from .uploader.errors import TemplateError
-from .uploader.model import RemoteFile, UploadProfile
-from .uploader.templates import (
+from custom_components.camupload.uploader.errors import TemplateError
+from custom_components.camupload.uploader.model import RemoteFile, UploadProfile
+from custom_components.camupload.uploader.templates import (
     NamingContext,
     render_destination,
     validate_template,

@@ -14,7 +14,7 @@ from homeassistant.data_entry_flow import section
 from homeassistant.helpers import selector
 from homeassistant.util import dt as dt_util
 
-from .const import (
+from custom_components.camupload.const import (
     CONF_CAMERA,
     CONF_DELETE_BEFORE_RENAME,
     CONF_DIRECTORY,
@@ -50,15 +50,16 @@ from .const import (
     Schedule,
     TransferMode,
 )
-from .profile_naming import (
+from custom_components.camupload.uploader.imaging import MAX_QUALITY, MIN_QUALITY
+from custom_components.camupload.uploader.templates import NamingContext
+
+from .naming import (
     NameTemplateError,
     check_name_template,
     render_remote_file,
     run_time_placeholders,
 )
-from .upload_settings import PROFILE_DEFAULTS, ProfileSettings
-from .uploader.imaging import MAX_QUALITY, MIN_QUALITY
-from .uploader.templates import NamingContext
+from .settings import PROFILE_DEFAULTS, ProfileSettings
 
 MAX_IMAGE_SIDE: Final = 10000  # pixels, for width and height
 

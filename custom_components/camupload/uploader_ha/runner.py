@@ -16,10 +16,31 @@ from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
-from .const import DOMAIN, PROFILE_FAILURE_ISSUE_AFTER, FileType, Schedule
-from .frame_buffer import CAMERA_TIMEOUT, FrameBuffer, FrameCollector
-from .profile_naming import NameTemplateError, render_remote_file
-from .profile_status import (
+from custom_components.camupload.const import (
+    DOMAIN,
+    PROFILE_FAILURE_ISSUE_AFTER,
+    FileType,
+    Schedule,
+)
+from custom_components.camupload.uploader.clip import Frame, build_clip, select_frames
+from custom_components.camupload.uploader.dispatcher import Dispatcher
+from custom_components.camupload.uploader.errors import AuthenticationError, UploadError
+from custom_components.camupload.uploader.imaging import apply_image_profile
+from custom_components.camupload.uploader.model import Destination, OutgoingFile, UploadResult
+from custom_components.camupload.uploader.network_test import (
+    TEST_FILE_NAME,
+    NetworkTestLog,
+    run_network_test,
+)
+from custom_components.camupload.uploader.sender import open_sender
+from custom_components.camupload.uploader.session import StreamingSession
+from custom_components.camupload.uploader.spool import SpoolEntry, SpoolQueue
+from custom_components.camupload.uploader.templates import NamingContext
+
+from .clip_frames import CAMERA_TIMEOUT, FrameBuffer, FrameCollector
+from .naming import NameTemplateError, render_remote_file
+from .settings import ProfileSettings
+from .status import (
     Delivery,
     ProfileStatus,
     ProfileUpload,
@@ -27,17 +48,6 @@ from .profile_status import (
     failing_issue_id,
     spool_directory,
 )
-from .upload_settings import ProfileSettings
-from .uploader.clip import Frame, build_clip, select_frames
-from .uploader.dispatcher import Dispatcher
-from .uploader.errors import AuthenticationError, UploadError
-from .uploader.imaging import apply_image_profile
-from .uploader.model import Destination, OutgoingFile, UploadResult
-from .uploader.network_test import TEST_FILE_NAME, NetworkTestLog, run_network_test
-from .uploader.sender import open_sender
-from .uploader.session import StreamingSession
-from .uploader.spool import SpoolEntry, SpoolQueue
-from .uploader.templates import NamingContext
 
 _LOGGER = logging.getLogger(__name__)
 

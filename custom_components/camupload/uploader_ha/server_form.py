@@ -1,17 +1,19 @@
-"""The "Upload server" part of the config flow: add (after a login), reconfigure, reauthenticate."""
+"""The "Upload server" form: its fields, what they become, and the login check before saving.
+
+The steps that show it (add, reconfigure, reauthenticate) are in config_flow.py.
+"""
 
 import logging
 from collections.abc import Mapping
 from typing import Any
 
 import voluptuous as vol
-from homeassistant.config_entries import ConfigFlow, ConfigFlowResult
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import selector
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
-from .const import (
+from custom_components.camupload.const import (
     CONF_ENTRY_KIND,
     CONF_HTTP_PATH,
     CONF_PASSIVE,
@@ -21,17 +23,16 @@ from .const import (
     EntryKind,
     Protocol,
 )
-from .upload_settings import server_destination
-from .uploader.errors import (
+from custom_components.camupload.uploader.errors import (
     AuthenticationError,
     PermissionDeniedError,
     ProtocolError,
     UploadError,
 )
-from .uploader.ftp_client import FtpClient
-from .uploader.http_client import HttpSender
-from .uploader.model import Destination, OutgoingFile, RemoteFile
-from .uploader.network_test import TEST_DATA, TEST_FILE_NAME
+from custom_components.camupload.uploader.ftp_client import FtpClient
+from custom_components.camupload.uploader.http_client import HttpSender
+from custom_components.camupload.uploader.model import Destination, OutgoingFile, RemoteFile
+from custom_components.camupload.uploader.network_test import TEST_DATA, TEST_FILE_NAME
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -149,96 +150,3 @@ async def async_check_login(hass: HomeAssistant, destination: Destination) -> No
         return
     sender = HttpSender(destination, session=async_get_clientsession(hass), timeout=LOGIN_TIMEOUT)
     await sender.upload(OutgoingFile(remote=RemoteFile(name=TEST_FILE_NAME), data=TEST_DATA))
-
-
-class ServerFlow(ConfigFlow):
-    """The steps of an "Upload server" entry; the main flow inherits them."""
-
-    async def _async_login_errors(
-        self, data: Mapping[str, Any], placeholders: dict[str, str]
-    ) -> dict[str, str]:
-        try:
-            await async_check_login(self.hass, server_destination(data))
-        except UploadError as err:
-            _LOGGER.debug("Login check of %s failed: %s", data[CONF_HOST], err)
-            placeholders["error"] = str(err)
-            return {"base": error_key(err)}
-        return {}
-
-    async def async_step_server(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Add a destination server with its global options, once it lets us log in."""
-        errors: dict[str, str] = {}
-        placeholders = {"error": ""}
-        current: Mapping[str, Any] = {}
-        if user_input is not None:
-            data = server_data(user_input)
-            current = data
-            await self.async_set_unique_id(server_unique_id(data))
-            self._abort_if_unique_id_configured()
-            errors = await self._async_login_errors(data, placeholders)
-            if not errors:
-                return self.async_create_entry(title=server_title(data), data=data)
-        return self.async_show_form(
-            step_id=EntryKind.SERVER,
-            data_schema=server_schema(current, password=typed_password(user_input)),
-            errors=errors,
-            description_placeholders=placeholders,
-        )
-
-    async def async_step_reconfigure(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Change a server's options; an empty password keeps the current one for the same login."""
-        entry = self._get_reconfigure_entry()
-        if entry.data.get(CONF_ENTRY_KIND) != EntryKind.SERVER:
-            return self.async_abort(reason="use_options")
-        errors: dict[str, str] = {}
-        placeholders = {"error": ""}
-        current: Mapping[str, Any] = entry.data
-        if user_input is not None:
-            data = server_data(user_input)
-            if keeps_password(entry.data, data):
-                data[CONF_PASSWORD] = data[CONF_PASSWORD] or entry.data.get(CONF_PASSWORD, "")
-            current = data
-            if (unique_id := server_unique_id(data)) != entry.unique_id:
-                # Moved onto another server: that one must not be configured already.
-                await self.async_set_unique_id(unique_id)
-                self._abort_if_unique_id_configured()
-            if not data[CONF_PASSWORD] and entry.data.get(CONF_PASSWORD):
-                errors = {CONF_PASSWORD: "password_needed"}
-            else:
-                errors = await self._async_login_errors(data, placeholders)
-            if not errors:
-                return self.async_update_reload_and_abort(
-                    entry, unique_id=server_unique_id(data), title=server_title(data), data=data
-                )
-        return self.async_show_form(
-            step_id="reconfigure",
-            data_schema=server_schema(current, password=typed_password(user_input)),
-            errors=errors,
-            description_placeholders=placeholders,
-        )
-
-    async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
-        """The server rejected the password: ask for a new one."""
-        del entry_data
-        return await self.async_step_reauth_confirm()
-
-    async def async_step_reauth_confirm(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Check the new password, then save it and reload."""
-        entry = self._get_reauth_entry()
-        errors: dict[str, str] = {}
-        placeholders = {"error": "", "server": entry.title}
-        if user_input is not None:
-            data = {**entry.data, CONF_PASSWORD: user_input.get(CONF_PASSWORD, "")}
-            errors = await self._async_login_errors(data, placeholders)
-            if not errors:
-                return self.async_update_reload_and_abort(entry, data=data)
-        return self.async_show_form(
-            step_id="reauth_confirm",
-            data_schema=vol.Schema({vol.Optional(CONF_PASSWORD, default=""): PASSWORD_SELECTOR}),
-            errors=errors,
-            description_placeholders=placeholders,
-        )

@@ -6,7 +6,7 @@ from typing import Any
 
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT, CONF_USERNAME
 
-from .const import (
+from custom_components.camupload.const import (
     CONF_CAMERA,
     CONF_DELETE_BEFORE_RENAME,
     CONF_DIRECTORY,
@@ -39,7 +39,7 @@ from .const import (
     Schedule,
     TransferMode,
 )
-from .uploader.model import (
+from custom_components.camupload.uploader.model import (
     DEFAULT_DIRECTORY,
     DEFAULT_FILE_NAME,
     ClipFormat,

@@ -10,8 +10,8 @@ from urllib.parse import urlsplit
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 
-from .const import DOMAIN
-from .uploader.network_test import NetworkTestLog
+from custom_components.camupload.const import DOMAIN
+from custom_components.camupload.uploader.network_test import NetworkTestLog
 
 FAILING_ISSUE_PREFIX = "profile_failing_"
 EVENTS_STORE_PREFIX = f"{DOMAIN}.events."
