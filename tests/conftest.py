@@ -1,10 +1,13 @@
 """Fixtures shared by the whole test suite."""
 
 import logging
+import os
 import socket
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from pytest_homeassistant_custom_component import common
 
 from custom_components.camupload.const import DOMAIN
 
@@ -60,9 +63,30 @@ def fail_on_deprecations() -> Iterator[DeprecationWatch]:
 
 
 @pytest.fixture(autouse=True)
-def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
-    """Let Home Assistant load custom_components/camupload in every test."""
-    del enable_custom_integrations
+def auto_enable_custom_integrations(own_config_dir: Path, enable_custom_integrations: None) -> None:
+    """Let Home Assistant load custom_components/camupload in every test.
+
+    Asks for own_config_dir first: enabling creates the test's Home Assistant.
+    """
+    del own_config_dir, enable_custom_integrations
+
+
+@pytest.fixture(autouse=True)
+def own_config_dir(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """Give each test's Home Assistant a configuration folder of its own.
+
+    The plugin's default is one folder inside the installed package, shared by every test
+    process on the machine: spools, last frames and archives of parallel runs would meet there.
+    """
+    folder = tmp_path_factory.mktemp("config")
+
+    def config_path(*parts: str) -> str:
+        return os.path.join(folder, *parts)  # noqa: PTH118 - the plugin's own signature
+
+    monkeypatch.setattr(common, "get_test_config_dir", config_path)
+    return folder
 
 
 def free_port() -> int:
