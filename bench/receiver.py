@@ -33,9 +33,9 @@ sys.path.insert(0, str(REPO))
 
 from custom_components.camupload.receiver import (  # noqa: E402
     Account,
-    Frame,
     FrameSplitter,
     ReceivedFile,
+    ReceivedFrame,
     Receiver,
     ReceiverConfig,
 )
@@ -77,7 +77,7 @@ class Counter:
         """Start at zero."""
         self.count = 0
 
-    def __call__(self, item: Frame | ReceivedFile) -> None:
+    def __call__(self, item: ReceivedFrame | ReceivedFile) -> None:
         """Count one item."""
         del item
         self.count += 1

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from custom_components.camupload.receiver.model import Frame, ReceivedFile
+from custom_components.camupload.receiver.model import ReceivedFile, ReceivedFrame
 from custom_components.camupload.receiver_ha.archive import (
     MAX_NAME_COLLISIONS,
     MAX_NAME_LENGTH,
@@ -26,9 +26,16 @@ NEW_YORK = ZoneInfo("America/New_York")
 JPEG = b"\xff\xd8\xff\xe0fake-jpeg-body\xff\xd9"
 
 
-def frame(at: datetime, data: bytes = JPEG) -> Frame:
+def frame(at: datetime, data: bytes = JPEG) -> ReceivedFrame:
     """A frame received at a UTC time."""
-    return Frame(data, "cam28", "front", at, "ftp", "x.jpg")
+    return ReceivedFrame(
+        data=data,
+        username="cam28",
+        camera_id="front",
+        received_at=at,
+        source="ftp",
+        file_name="x.jpg",
+    )
 
 
 def received_file(name: str, at: datetime, data: bytes = b"clip") -> ReceivedFile:

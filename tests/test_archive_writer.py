@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from custom_components.camupload.receiver.model import Frame, ReceivedFile
+from custom_components.camupload.receiver.model import ReceivedFile, ReceivedFrame
 from custom_components.camupload.receiver_ha.archive import FrameArchive, PruneResult
 from custom_components.camupload.receiver_ha.archive_writer import ArchiveWriter
 
@@ -18,9 +18,15 @@ START = datetime.now(UTC).replace(microsecond=0)
 THREAD_WAIT = 10.0
 
 
-def frame(index: int, data: bytes = b"\xff\xd8frame\xff\xd9") -> Frame:
+def frame(index: int, data: bytes = b"\xff\xd8frame\xff\xd9") -> ReceivedFrame:
     """Frame number index, one millisecond after the previous."""
-    return Frame(data, "cam28", "front", START + timedelta(milliseconds=index), "mjpeg")
+    return ReceivedFrame(
+        data=data,
+        username="cam28",
+        camera_id="front",
+        received_at=START + timedelta(milliseconds=index),
+        source="mjpeg",
+    )
 
 
 def frame_name(index: int) -> str:
@@ -52,7 +58,7 @@ class GatedArchive(FrameArchive):
         self.gate = threading.Event()
         self.entered = threading.Event()
 
-    def save(self, camera: str, item: Frame | ReceivedFile) -> Path:
+    def save(self, camera: str, item: ReceivedFrame | ReceivedFile) -> Path:
         """Signal, wait for the gate, then really save."""
         self.entered.set()
         assert self.gate.wait(THREAD_WAIT)
@@ -144,7 +150,13 @@ async def test_writer_prunes_on_first_batch_and_when_over_size(tmp_path: Path) -
     # Today's frames, so age retention keeps them.
     today = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0)
     for index in range(15):
-        item = Frame(data, "cam28", "front", today + timedelta(seconds=index), "ftp")
+        item = ReceivedFrame(
+            data=data,
+            username="cam28",
+            camera_id="front",
+            received_at=today + timedelta(seconds=index),
+            source="ftp",
+        )
         writer.submit("front", item)
         await asyncio.sleep(0)
     await writer.close()

@@ -1,7 +1,7 @@
 """The two engines are plain asyncio libraries: importing them loads no Home Assistant code.
 
 The integration's adapters in receiver_ha/ and uploader_ha/ may import it; receiver/ and
-uploader/ never.
+uploader/ never, nor shared/ (the frame type and the atomic writer both engines use).
 """
 
 import json
@@ -14,7 +14,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 
 # The integration's own __init__ imports Home Assistant, so the probe stands in an empty
-# parent package, then imports every module of one engine (its command included).
+# parent package, then imports every module of one package (an engine's command included).
 PROBE = """
 import json, pkgutil, importlib, sys, types
 parent = types.ModuleType("custom_components.camupload")
@@ -34,20 +34,24 @@ print(json.dumps({
 
 
 @pytest.mark.parametrize(
-    ("engine", "a_module"),
-    [("receiver", "receiver.ftp.server"), ("uploader", "uploader.ftp_client")],
+    ("package", "some_modules"),
+    [
+        ("receiver", ("receiver.__main__", "receiver.ftp.server")),
+        ("uploader", ("uploader.__main__", "uploader.ftp_client")),
+        ("shared", ("shared.atomic_file", "shared.frame")),
+    ],
 )
-def test_engine_imports_no_homeassistant(engine: str, a_module: str) -> None:
-    """A fresh interpreter importing every module of the engine has no homeassistant module."""
+def test_engine_imports_no_homeassistant(package: str, some_modules: tuple[str, ...]) -> None:
+    """A fresh interpreter importing every module of the package has no homeassistant module."""
     result = subprocess.run(
-        [sys.executable, "-c", PROBE, str(REPO), engine],
+        [sys.executable, "-c", PROBE, str(REPO), package],
         capture_output=True,
         text=True,
         check=True,
         cwd=REPO,
     )
     probe = json.loads(result.stdout)
-    # The probe really walked the engine, down to its subpackages.
-    assert f"custom_components.camupload.{a_module}" in probe["imported"]
-    assert f"custom_components.camupload.{engine}.__main__" in probe["imported"]
+    # The probe really walked the package, down to its subpackages and command.
+    for module in some_modules:
+        assert f"custom_components.camupload.{module}" in probe["imported"]
     assert probe["homeassistant"] == []

@@ -16,8 +16,8 @@ from homeassistant.util import dt as dt_util
 
 from custom_components.camupload.const import DOMAIN
 from custom_components.camupload.diagnostics import async_get_config_entry_diagnostics
-from custom_components.camupload.receiver_ha.camera_feed import LatestFrame
 from custom_components.camupload.runtime import receiver_hub, uploader_hub
+from custom_components.camupload.shared.frame import Frame
 from custom_components.camupload.uploader_ha.status import failing_issue_id, spool_directory
 from tests.conftest import free_port
 from tests.profile_setup import (
@@ -383,7 +383,7 @@ async def test_upload_to_our_receiver_camera(hass: HomeAssistant, tmp_path: Path
     stored = runners["Relay"].buffer
     assert stored is not None
     await wait_until(lambda: len(stored.frames()) == 1)
-    assert stored.frames()[0].jpeg == image.content
+    assert stored.frames()[0].data == image.content
     assert len(image.content) == delivery.bytes
 
     # A reloaded receiver has new feeds: the relay follows them rather than the old one.
@@ -391,7 +391,7 @@ async def test_upload_to_our_receiver_camera(hass: HomeAssistant, tmp_path: Path
     await hass.async_block_till_done()
     new_hub = receiver_hub(receiver)
     assert new_hub is not None
-    later = LatestFrame(
+    later = Frame(
         data=b"\xff\xd8 after reload \xff\xd9",
         received_at=dt_util.utcnow() + timedelta(seconds=1),
         source="http",
@@ -399,7 +399,7 @@ async def test_upload_to_our_receiver_camera(hass: HomeAssistant, tmp_path: Path
     )
     next(iter(new_hub.feeds.values())).push(later)
     assert collector.pushed
-    assert stored.frames()[-1].jpeg == later.data
+    assert stored.frames()[-1].data == later.data
 
 
 def test_frame_camera_is_a_camera() -> None:

@@ -23,10 +23,10 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.camupload import entity as camupload_entity
 from custom_components.camupload.const import DOMAIN, MODEL_RECEIVER_CAMERA, NAME
-from custom_components.camupload.receiver_ha.camera_feed import LatestFrame
 from custom_components.camupload.receiver_ha.hub import last_frames_folder
 from custom_components.camupload.receiver_ha.last_frame_store import LastFrameStore
 from custom_components.camupload.receiver_ha.placeholder import placeholder_jpeg
+from custom_components.camupload.shared.frame import Frame
 from tests.conftest import free_port
 from tests.receiver.sample_jpegs import make_jpeg
 from tests.receiver_setup import CAMERA_ENTITY, PASSWORD, USERNAME, next_image, receiver_entry
@@ -204,7 +204,7 @@ async def test_restart_keeps_the_start_of_the_last_stream(hass: HomeAssistant) -
     camera_id = next(iter(entry.subentries))
     ended = dt_util.utcnow().replace(microsecond=0) - timedelta(minutes=5)
     started = ended - timedelta(minutes=10)
-    kept_frame = LatestFrame(data=make_jpeg(8), received_at=ended, source="mjpeg", file_name=None)
+    kept_frame = Frame(data=make_jpeg(8), received_at=ended, source="mjpeg", file_name=None)
     await hass.async_add_executor_job(
         LastFrameStore(last_frames_folder(hass)).save, camera_id, kept_frame
     )

@@ -84,23 +84,6 @@ AUTH_FAILURES_FOR_ISSUE: Final = 5
 # Upload server options.
 CONF_PROTOCOL: Final = "protocol"
 CONF_PASSIVE: Final = "passive"
-
-
-class Protocol(StrEnum):
-    """Protocols an upload server speaks."""
-
-    FTP = "ftp"
-    FTPS = "ftps"
-    HTTP = "http"
-    HTTPS = "https"
-
-
-DEFAULT_PORTS: Final[dict[Protocol, int]] = {
-    Protocol.FTP: 21,
-    Protocol.FTPS: 21,
-    Protocol.HTTP: 80,
-    Protocol.HTTPS: 443,
-}
 CONF_VERIFY_TLS: Final = "verify_tls"
 CONF_HTTP_PATH: Final = "http_path"
 

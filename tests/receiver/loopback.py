@@ -7,8 +7,8 @@ from pathlib import Path
 
 from custom_components.camupload.receiver import (
     Account,
-    Frame,
     ReceivedFile,
+    ReceivedFrame,
     Receiver,
     ReceiverConfig,
 )
@@ -23,21 +23,21 @@ WAIT_SECONDS = 10.0
 class Collected:
     """What the sink received, and failed logins reported."""
 
-    items: list[Frame | ReceivedFile] = field(default_factory=list)
+    items: list[ReceivedFrame | ReceivedFile] = field(default_factory=list)
     failures: list[tuple[str, str, str]] = field(default_factory=list)
     arrived: asyncio.Event = field(default_factory=asyncio.Event)
 
     @property
-    def frames(self) -> list[Frame]:
+    def frames(self) -> list[ReceivedFrame]:
         """Frames only."""
-        return [item for item in self.items if isinstance(item, Frame)]
+        return [item for item in self.items if isinstance(item, ReceivedFrame)]
 
     @property
     def files(self) -> list[ReceivedFile]:
         """Non-JPEG files only."""
         return [item for item in self.items if isinstance(item, ReceivedFile)]
 
-    def sink(self, item: Frame | ReceivedFile) -> None:
+    def sink(self, item: ReceivedFrame | ReceivedFile) -> None:
         """Receiver sink."""
         self.items.append(item)
         self.arrived.set()

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 
-from custom_components.camupload.receiver import Account, AccountError, Frame
+from custom_components.camupload.receiver import Account, AccountError, ReceivedFrame
 from tests.receiver.loopback import CAMERA, OTHER, WAIT_SECONDS, Running
 from tests.receiver.sample_jpegs import make_jpeg
 
@@ -61,7 +61,7 @@ def _store(client: ftplib.FTP, data: bytes) -> str:
         return "connection closed"
 
 
-async def _arrives(running: Running, jpeg: bytes) -> Frame:
+async def _arrives(running: Running, jpeg: bytes) -> ReceivedFrame:
     """Wait for jpeg to come out of the receiver."""
     async with asyncio.timeout(WAIT_SECONDS):
         while True:

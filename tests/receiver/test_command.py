@@ -15,7 +15,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from custom_components.camupload.receiver import Account, AccountError, Frame, ReceivedFile
+from custom_components.camupload.receiver import (
+    Account,
+    AccountError,
+    ReceivedFile,
+    ReceivedFrame,
+)
 from custom_components.camupload.receiver.__main__ import run
 from custom_components.camupload.receiver.command import (
     FramePrinter,
@@ -180,7 +185,9 @@ def test_load_accounts(tmp_path: Path) -> None:
 def test_saved_names_cannot_escape(received: str, stored: str) -> None:
     """Frames get a time-stamped name; files the time and one safe name, inside DIR/user/files."""
     at = datetime(2024, 5, 6, 7, 8, 9, 123456, tzinfo=UTC)
-    frame = Frame(b"x", "cam", "cam", at, "ftp", "a.jpg")
+    frame = ReceivedFrame(
+        data=b"x", username="cam", camera_id="cam", received_at=at, source="ftp", file_name="a.jpg"
+    )
     assert str(saved_name(frame)) == f"cam/{STAMP}.jpg"
     assert str(saved_name(frame, 2)) == f"cam/{STAMP}-2.jpg"
     upload = ReceivedFile(b"x", "cam", "cam", at, "ftp", received)
@@ -196,7 +203,11 @@ async def test_frame_printer_writes_off_the_loop(tmp_path: Path) -> None:
     stream = io.StringIO()
     printer = FramePrinter(tmp_path, stream)
     at = datetime(2024, 5, 6, tzinfo=UTC)
-    printer(Frame(b"\xff\xd8data", "cam", "cam", at, "mjpeg"))
+    printer(
+        ReceivedFrame(
+            data=b"\xff\xd8data", username="cam", camera_id="cam", received_at=at, source="mjpeg"
+        )
+    )
     await printer.drain()
     line = stream.getvalue()
     assert line.startswith("2024-05-06T00:00:00+00:00 mjpeg cam frame 6 - ")
@@ -292,7 +303,12 @@ async def test_frame_printer_never_overwrites(tmp_path: Path) -> None:
     at = datetime(2024, 5, 6, tzinfo=UTC)
     for data in (b"one", b"two"):
         printer(ReceivedFile(data, "cam", "cam", at, "ftp", "x\\.."))
-        printer(Frame(b"\xff\xd8" + data, "cam", "cam", at, "mjpeg"))
+        jpeg = b"\xff\xd8" + data
+        printer(
+            ReceivedFrame(
+                data=jpeg, username="cam", camera_id="cam", received_at=at, source="mjpeg"
+            )
+        )
     # A name already taken on disk (a folder here) is reported, not overwritten.
     (tmp_path / "cam" / "files" / "20240507T000000.000000Z-taken").mkdir(parents=True)
     printer(ReceivedFile(b"x", "cam", "cam", datetime(2024, 5, 7, tzinfo=UTC), "ftp", "taken"))

@@ -8,12 +8,8 @@ from pathlib import Path
 
 from PIL import Image
 
-from custom_components.camupload.uploader.clip import (
-    MAX_CLIP_FRAMES,
-    Frame,
-    build_clip,
-    select_frames,
-)
+from custom_components.camupload.shared.frame import Frame
+from custom_components.camupload.uploader.clip import MAX_CLIP_FRAMES, build_clip, select_frames
 from custom_components.camupload.uploader.imaging import apply_image_profile, target_size
 from custom_components.camupload.uploader.model import ClipFormat, ClipOptions, ImageProfile
 from tests.uploader.servers import which
@@ -59,7 +55,10 @@ def frames(count: int, step: float) -> list[Frame]:
     """Frames spaced `step` seconds apart, centred on the event."""
     start = EVENT - timedelta(seconds=count * step / 2)
     return [
-        Frame(taken=start + timedelta(seconds=index * step), jpeg=jpeg(64, 48, (index * 8, 0, 0)))
+        Frame(
+            data=jpeg(64, 48, (index * 8, 0, 0)),
+            received_at=start + timedelta(seconds=index * step),
+        )
         for index in range(count)
     ]
 
@@ -68,7 +67,7 @@ def test_select_frames_by_window_and_rate() -> None:
     """Only frames inside the window, at most frame_rate per second, bounded in count."""
     options = ClipOptions(frame_rate=2, seconds_before=1, seconds_after=2)
     chosen = select_frames(frames(40, 0.1), EVENT, options)
-    assert [frame.taken - EVENT for frame in chosen] == [
+    assert [frame.received_at - EVENT for frame in chosen] == [
         timedelta(seconds=-1), timedelta(seconds=-0.5), timedelta(0),
         timedelta(seconds=0.5), timedelta(seconds=1), timedelta(seconds=1.5),
     ]  # fmt: skip

@@ -6,7 +6,14 @@ A plain asyncio library with no Home Assistant imports; the integration adapts i
 from .accounts import AccountBook, FailureLimiter
 from .errors import AccountError, ReceiverError, ReceiverStartError
 from .http_upload import REALM, HttpUploadHandlers, parse_basic_auth
-from .model import Account, AccountStats, Frame, ReceivedFile, ReceiverConfig, Source
+from .model import (
+    Account,
+    AccountStats,
+    ReceivedFile,
+    ReceivedFrame,
+    ReceiverConfig,
+    Source,
+)
 from .publisher import AuthFailureCallback, Sink
 from .server import Receiver
 from .splitter import FrameSplitter, is_complete_jpeg, jpeg_length
@@ -19,10 +26,10 @@ __all__ = [
     "AccountStats",
     "AuthFailureCallback",
     "FailureLimiter",
-    "Frame",
     "FrameSplitter",
     "HttpUploadHandlers",
     "ReceivedFile",
+    "ReceivedFrame",
     "Receiver",
     "ReceiverConfig",
     "ReceiverError",

@@ -18,8 +18,8 @@ from .model import (
     DEFAULT_MAX_UPLOAD_SIZE,
     DEFAULT_MEMORY_BUDGET,
     Account,
-    Frame,
     ReceivedFile,
+    ReceivedFrame,
     ReceiverConfig,
     escape_unprintable,
     safe_name,
@@ -128,7 +128,7 @@ def config_from(options: argparse.Namespace) -> ReceiverConfig:
     )
 
 
-def saved_name(item: Frame | ReceivedFile, number: int = 0) -> PurePosixPath:
+def saved_name(item: ReceivedFrame | ReceivedFile, number: int = 0) -> PurePosixPath:
     r"""Where --out keeps an item, relative to DIR: a name of its own inside the camera's folder.
 
     Frames are named by the time they arrived; files by that time and the safe form of the
@@ -138,7 +138,7 @@ def saved_name(item: Frame | ReceivedFile, number: int = 0) -> PurePosixPath:
     """
     stamp = f"{item.received_at:%Y%m%dT%H%M%S.%fZ}" + (f"-{number}" if number else "")
     folder = PurePosixPath(safe_name(item.username, default="camera"))
-    if isinstance(item, Frame):
+    if isinstance(item, ReceivedFrame):
         return folder / f"{stamp}.jpg"
     return folder / "files" / safe_name(f"{stamp}-{safe_name(item.file_name)}")
 
@@ -164,9 +164,9 @@ class FramePrinter:
         # Per camera: the last arrival time named, and how many items had it.
         self._last: dict[str, tuple[datetime, int]] = {}
 
-    def __call__(self, item: Frame | ReceivedFile) -> None:
+    def __call__(self, item: ReceivedFrame | ReceivedFile) -> None:
         """Handle one frame or file."""
-        kind = "frame" if isinstance(item, Frame) else "file"
+        kind = "frame" if isinstance(item, ReceivedFrame) else "file"
         user, name = escape_unprintable(item.username), escape_unprintable(item.file_name or "-")
         line = f"{item.received_at.isoformat()} {item.source} {user} {kind} {len(item.data)} {name}"
         if self._out is not None:
@@ -180,7 +180,7 @@ class FramePrinter:
         self._stream.write(line + "\n")
         self._stream.flush()
 
-    def _name(self, item: Frame | ReceivedFile) -> PurePosixPath:
+    def _name(self, item: ReceivedFrame | ReceivedFile) -> PurePosixPath:
         last_at, count = self._last.get(item.username, (None, 0))
         number = count + 1 if last_at == item.received_at else 0
         self._last[item.username] = (item.received_at, number)

@@ -3,9 +3,9 @@
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
 
-type Source = Literal["ftp", "http", "mjpeg"]
+from custom_components.camupload.shared.frame import Frame
+from custom_components.camupload.shared.frame import Source as Source  # noqa: PLC0414 - re-exported: the engine's sources
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_FTP_PORT = 2121
@@ -60,16 +60,13 @@ class Account:
     camera_id: str
 
 
-@dataclass(frozen=True, slots=True)
-class Frame:
-    """A complete JPEG image received from a camera."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReceivedFrame(Frame):
+    """A frame a camera uploaded (a complete JPEG), with the login it came through."""
 
-    data: bytes
     username: str
     camera_id: str
-    received_at: datetime
     source: Source
-    file_name: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,12 +4,12 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from .model import Account, Frame, ReceivedFile, Source
+from .model import Account, ReceivedFile, ReceivedFrame, Source
 from .stats import StatsBook
 
 _LOGGER = logging.getLogger(__name__)
 
-type Sink = Callable[[Frame | ReceivedFile], None]
+type Sink = Callable[[ReceivedFrame | ReceivedFile], None]
 type AuthFailureCallback = Callable[[str, str, Source], None]
 """Called with (username, remote address, source) after a failed login."""
 
@@ -30,9 +30,9 @@ class Publisher:
 
     def frame(
         self, account: Account, data: bytes, source: Source, file_name: str | None = None
-    ) -> Frame:
+    ) -> ReceivedFrame:
         """Publish a complete JPEG."""
-        frame = Frame(
+        frame = ReceivedFrame(
             data=data,
             username=account.username,
             camera_id=account.camera_id,
@@ -68,7 +68,7 @@ class Publisher:
         except Exception:
             _LOGGER.exception("auth failure callback raised")
 
-    def _deliver(self, item: Frame | ReceivedFile) -> None:
+    def _deliver(self, item: ReceivedFrame | ReceivedFile) -> None:
         try:
             self._sink(item)
         except Exception:

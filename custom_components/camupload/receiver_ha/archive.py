@@ -10,18 +10,18 @@ import contextlib
 import mimetypes
 import os
 import re
-import tempfile
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path, PurePosixPath
 
 from custom_components.camupload.receiver.model import (
     SAFE_NAME_MAX_LENGTH,
-    Frame,
     ReceivedFile,
+    ReceivedFrame,
     numbered_name,
 )
 from custom_components.camupload.receiver.model import safe_name as safe_name  # noqa: PLC0414 - re-exported: one name rule
+from custom_components.camupload.shared.atomic_file import is_temporary, write_atomically
 
 FRAME_SUFFIX = ".jpg"
 DEFAULT_MIME_TYPE = "application/octet-stream"
@@ -39,8 +39,6 @@ MIN_RETENTION_DAYS = 1
 MIN_MAX_BYTES = 1
 
 
-_TEMP_PREFIX = "."
-_TEMP_SUFFIX = ".tmp"
 _FRAME_NAME = re.compile(r"^(\d{6})-(\d{3})(?:-\d+)?\.jpg$")
 _RELATIVE_DEPTH = 3  # camera / day / file
 
@@ -102,10 +100,6 @@ def parse_day(name: str) -> date | None:
     except ValueError:
         return None
     return parsed.date() if parsed.strftime(DAY_FORMAT) == name else None
-
-
-def _is_temp(name: str) -> bool:
-    return name.startswith(_TEMP_PREFIX) and name.endswith(_TEMP_SUFFIX)
 
 
 def _subdirs(folder: Path) -> list[Path]:
@@ -235,17 +229,17 @@ class FrameArchive(ArchiveIndex):
         """Whether the stored size is unknown or beyond max_bytes (a prune is due)."""
         return self.total_bytes is None or self.total_bytes > self.max_bytes
 
-    def save(self, camera: str, item: Frame | ReceivedFile) -> Path:
+    def save(self, camera: str, item: ReceivedFrame | ReceivedFile) -> Path:
         """Store a frame (as HHMMSS-mmm.jpg) or a file (under its safe name); return its path."""
         local = item.received_at.astimezone(self.tz)
         folder = self.root / _check_component(camera) / local.strftime(DAY_FORMAT)
-        if isinstance(item, Frame):
+        if isinstance(item, ReceivedFrame):
             name = f"{local:%H%M%S}-{local.microsecond // 1000:03d}{FRAME_SUFFIX}"
         else:
             name = safe_name(item.file_name)
         folder.mkdir(parents=True, exist_ok=True)
         target = self._free_name(folder, name)
-        self._write_atomic(target, item.data)
+        write_atomically(target, item.data)
         if self.total_bytes is not None:
             self.total_bytes += len(item.data)
         return target
@@ -260,18 +254,6 @@ class FrameArchive(ArchiveIndex):
                 return candidate
         msg = f"{MAX_NAME_COLLISIONS} files named like {name!r} already in {folder}"
         raise FileExistsError(msg)
-
-    @staticmethod
-    def _write_atomic(target: Path, data: bytes) -> None:
-        """Write data to a hidden temp file beside target, then rename it into place."""
-        fd, temp = tempfile.mkstemp(prefix=_TEMP_PREFIX, suffix=_TEMP_SUFFIX, dir=target.parent)
-        try:
-            with os.fdopen(fd, "wb") as stream:
-                stream.write(data)
-            Path(temp).replace(target)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
 
     def prune(self, now: datetime) -> PruneResult:
         """Remove day folders past retention, stale temp files, then the oldest files by size.
@@ -323,7 +305,7 @@ class FrameArchive(ArchiveIndex):
             if not entry.is_file(follow_symlinks=False):
                 continue
             stat = entry.stat(follow_symlinks=False)
-            if not _is_temp(entry.name):
+            if not is_temporary(entry.name):
                 stored.append(
                     _Stored(day, stat.st_mtime_ns, entry.name, Path(entry.path), stat.st_size)
                 )

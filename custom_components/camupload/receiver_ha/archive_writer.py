@@ -7,7 +7,7 @@ from collections import deque
 from dataclasses import dataclass
 from datetime import datetime
 
-from custom_components.camupload.receiver.model import Frame, ReceivedFile
+from custom_components.camupload.receiver.model import ReceivedFile, ReceivedFrame
 
 from .archive import FrameArchive
 
@@ -31,7 +31,7 @@ class ArchiveStats:
     total_bytes: int | None
 
 
-type _Queued = tuple[str, Frame | ReceivedFile]
+type _Queued = tuple[str, ReceivedFrame | ReceivedFile]
 
 
 class ArchiveWriter:
@@ -73,7 +73,7 @@ class ArchiveWriter:
             total_bytes=self.archive.total_bytes,
         )
 
-    def submit(self, camera: str, item: Frame | ReceivedFile) -> None:
+    def submit(self, camera: str, item: ReceivedFrame | ReceivedFile) -> None:
         """Queue an item for the archive; call from the event loop. Never blocks."""
         if self._closed:
             self._dropped += 1

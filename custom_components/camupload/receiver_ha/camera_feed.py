@@ -6,23 +6,13 @@ No Home Assistant imports: the hub pushes frames in, entities and the live view 
 import asyncio
 from collections import deque
 from collections.abc import AsyncGenerator, Callable
-from dataclasses import dataclass
-from datetime import datetime
+
+from custom_components.camupload.shared.frame import Frame
 
 # Frame rate is the count of frames over this many seconds.
 FRAME_RATE_WINDOW = 10.0
 # Frame times kept for the rate: 10 s of a 60 fps stream.
 MAX_FRAME_TIMES = 600
-
-
-@dataclass(frozen=True, slots=True)
-class LatestFrame:
-    """The newest image of a camera and where it came from."""
-
-    data: bytes
-    received_at: datetime
-    source: str | None
-    file_name: str | None
 
 
 class CameraFeed:
@@ -31,15 +21,15 @@ class CameraFeed:
     def __init__(self, clock: Callable[[], float]) -> None:
         """Measure the frame rate with clock (monotonic seconds)."""
         self._clock = clock
-        self.latest: LatestFrame | None = None
+        self.latest: Frame | None = None
         self.frames = 0
         self._times: deque[float] = deque(maxlen=MAX_FRAME_TIMES)
-        self._subscribers: set[asyncio.Queue[LatestFrame | None]] = set()
+        self._subscribers: set[asyncio.Queue[Frame | None]] = set()
         self._listeners: list[Callable[[], None]] = []
         self._close_listeners: list[Callable[[], None]] = []
         self.closed = False
 
-    def push(self, frame: LatestFrame) -> None:
+    def push(self, frame: Frame) -> None:
         """Take a new frame: it becomes the latest and goes to every live subscriber."""
         self.latest = frame
         self.frames += 1
@@ -52,7 +42,7 @@ class CameraFeed:
         for listener in list(self._listeners):
             listener()
 
-    def restore(self, frame: LatestFrame) -> None:
+    def restore(self, frame: Frame) -> None:
         """Show a frame kept from before a restart, without counting it as received."""
         self.latest = frame
 
@@ -81,9 +71,9 @@ class CameraFeed:
 
         return remove
 
-    async def stream(self) -> AsyncGenerator[LatestFrame]:
+    async def stream(self) -> AsyncGenerator[Frame]:
         """Yield the latest frame now (if any), then each new one, until the feed closes."""
-        queue: asyncio.Queue[LatestFrame | None] = asyncio.Queue(maxsize=1)
+        queue: asyncio.Queue[Frame | None] = asyncio.Queue(maxsize=1)
         if self.latest is not None:
             queue.put_nowait(self.latest)
         self._subscribers.add(queue)

@@ -4,27 +4,11 @@ Synchronous by design: the hub calls these functions in an executor.
 """
 
 import json
-import os
-import tempfile
 from datetime import datetime
 from pathlib import Path
 
-from .camera_feed import LatestFrame
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write data so that readers see the old file or the new one, never half of one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        Path(temp).replace(path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+from custom_components.camupload.shared.atomic_file import is_temporary, write_atomically
+from custom_components.camupload.shared.frame import Frame
 
 
 class LastFrameStore:
@@ -37,9 +21,10 @@ class LastFrameStore:
     def _paths(self, key: str) -> tuple[Path, Path]:
         return self.folder / f"{key}.jpg", self.folder / f"{key}.json"
 
-    def save(self, key: str, frame: LatestFrame) -> None:
+    def save(self, key: str, frame: Frame) -> None:
         """Store a camera's frame, replacing the previous one."""
         image, meta = self._paths(key)
+        self.folder.mkdir(parents=True, exist_ok=True)
         write_atomically(image, frame.data)
         description = {
             "received_at": frame.received_at.isoformat(),
@@ -48,13 +33,13 @@ class LastFrameStore:
         }
         write_atomically(meta, json.dumps(description).encode())
 
-    def load(self, key: str) -> LatestFrame | None:
+    def load(self, key: str) -> Frame | None:
         """The stored frame of a camera, or None when there is none (or it is unreadable)."""
         image, meta = self._paths(key)
         try:
             data = image.read_bytes()
             description = json.loads(meta.read_text(encoding="utf-8"))
-            return LatestFrame(
+            return Frame(
                 data=data,
                 received_at=datetime.fromisoformat(description["received_at"]),
                 source=description.get("source"),
@@ -64,9 +49,13 @@ class LastFrameStore:
             return None
 
     def keep_only(self, keys: set[str]) -> None:
-        """Forget the frames of cameras that no longer exist."""
+        """Forget the frames of cameras that no longer exist, and writes a crash cut short.
+
+        Call it before the first save: a temporary file is taken for a crash's leftover.
+        """
         if not self.folder.is_dir():
             return
         for path in self.folder.iterdir():
-            if path.suffix in (".jpg", ".json") and path.stem not in keys:
+            gone = path.suffix in (".jpg", ".json") and path.stem not in keys
+            if gone or is_temporary(path.name):
                 path.unlink(missing_ok=True)

@@ -1,20 +1,13 @@
 """Clips: the frames around an event at the clip frame rate, as JPEG files or one MJPEG file."""
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
+
+from custom_components.camupload.shared.frame import Frame
 
 from .model import ClipFormat, ClipOptions
 
 MAX_CLIP_FRAMES = 3000  # bounds memory: 10 minutes at 5 fps
-
-
-@dataclass(frozen=True, kw_only=True)
-class Frame:
-    """One JPEG and when it was taken."""
-
-    taken: datetime
-    jpeg: bytes
 
 
 def select_frames(
@@ -25,10 +18,14 @@ def select_frames(
     end = event_time + timedelta(seconds=options.seconds_after)
     interval = timedelta(seconds=1 / options.frame_rate) if options.frame_rate > 0 else None
     chosen: list[Frame] = []
-    for frame in sorted(frames, key=lambda item: item.taken):
-        if not start <= frame.taken <= end:
+    for frame in sorted(frames, key=lambda item: item.received_at):
+        if not start <= frame.received_at <= end:
             continue
-        if chosen and interval is not None and frame.taken - chosen[-1].taken < interval:
+        if (
+            chosen
+            and interval is not None
+            and frame.received_at - chosen[-1].received_at < interval
+        ):
             continue
         chosen.append(frame)
         if len(chosen) >= MAX_CLIP_FRAMES:
@@ -43,5 +40,5 @@ def build_clip(frames: Sequence[Frame], event_time: datetime, options: ClipOptio
     """
     chosen = select_frames(frames, event_time, options)
     if options.clip_format is ClipFormat.MJPEG:
-        return [b"".join(frame.jpeg for frame in chosen)] if chosen else []
-    return [frame.jpeg for frame in chosen]
+        return [b"".join(frame.data for frame in chosen)] if chosen else []
+    return [frame.data for frame in chosen]

@@ -1,18 +1,18 @@
 """Values of the uploader engine: where to send, how to name, what was sent."""
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from types import MappingProxyType
+from typing import Final
 
-DEFAULT_FTP_PORT = 21
-DEFAULT_HTTP_PORT = 80
-DEFAULT_HTTPS_PORT = 443
 DEFAULT_DIRECTORY = "$(TEXT.FTPDIR)"
 DEFAULT_FILE_NAME = "$(TEXT.FTPFILE).jpg"
 
 
 class Protocol(StrEnum):
-    """How files travel to the destination."""
+    """How files travel to the destination (an upload server entry's protocol)."""
 
     FTP = "ftp"
     FTPS = "ftps"  # explicit TLS: AUTH TLS on the ordinary FTP port
@@ -27,9 +27,13 @@ class Protocol(StrEnum):
     @property
     def default_port(self) -> int:
         """The port used when the destination names none."""
-        if self.is_ftp:
-            return DEFAULT_FTP_PORT
-        return DEFAULT_HTTPS_PORT if self is Protocol.HTTPS else DEFAULT_HTTP_PORT
+        return DEFAULT_PORTS[self]
+
+
+# Each protocol's well-known port; FTPS is explicit TLS, so it shares FTP's.
+DEFAULT_PORTS: Final[Mapping[Protocol, int]] = MappingProxyType(
+    {Protocol.FTP: 21, Protocol.FTPS: 21, Protocol.HTTP: 80, Protocol.HTTPS: 443}
+)
 
 
 class HttpMethod(StrEnum):

@@ -1,8 +1,8 @@
 """A spool directory for files that could not be delivered yet.
 
 Each entry is one file: a JSON header line with the rendered destination, then the bytes.
-Writes are atomic (temporary file, fsync, os.replace), so a crash never leaves half an
-entry, and the spool survives a restart. It is bounded by size: the oldest entries are dropped
+Writes are atomic and durable (shared.atomic_file), so a crash never leaves half an entry,
+and the spool survives a restart. It is bounded by size: the oldest entries are dropped
 to make room, and every drop is counted (persisted) and reported through a callback.
 All file I/O runs in a worker thread, never on the event loop.
 """
@@ -10,10 +10,11 @@ All file I/O runs in a worker thread, never on the event loop.
 import asyncio
 import json
 import logging
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+from custom_components.camupload.shared.atomic_file import TEMP_SUFFIX, write_atomically
 
 from .model import OutgoingFile, RemoteFile
 
@@ -43,20 +44,6 @@ class SpoolStats:
     bytes: int
     dropped: int
     dropped_bytes: int
-
-
-def _write_atomically(path: Path, payload: bytes) -> None:
-    temporary = path.with_name(path.name + ".tmp")
-    with temporary.open("wb") as handle:
-        handle.write(payload)
-        handle.flush()
-        os.fsync(handle.fileno())
-    temporary.replace(path)
-    directory = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
 
 
 def _encode(file: OutgoingFile, attempts: int) -> bytes:
@@ -113,7 +100,7 @@ class SpoolQueue:
 
     def _load(self) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
-        for leftover in self.directory.glob("*.tmp"):
+        for leftover in self.directory.glob(f"*{TEMP_SUFFIX}"):
             leftover.unlink()  # an interrupted write; its entry was never committed
         for path in self.directory.glob(f"*{ENTRY_SUFFIX}"):
             if path.stem.isdigit():
@@ -160,7 +147,7 @@ class SpoolQueue:
                 await asyncio.to_thread(self._path(oldest).unlink, missing_ok=True)
                 del self._sizes[oldest]
                 await self._count_drop(dropped)
-            await asyncio.to_thread(_write_atomically, self._path(sequence), payload)
+            await asyncio.to_thread(write_atomically, self._path(sequence), payload)
             self._sizes[sequence] = len(payload)
             return entry
 
@@ -174,7 +161,7 @@ class SpoolQueue:
             self._dropped,
         )
         state = json.dumps({"dropped": self._dropped, "dropped_bytes": self._dropped_bytes})
-        await asyncio.to_thread(_write_atomically, self.directory / STATE_FILE, state.encode())
+        await asyncio.to_thread(write_atomically, self.directory / STATE_FILE, state.encode())
         if self._on_drop is not None:
             self._on_drop(entry)
 
@@ -198,7 +185,7 @@ class SpoolQueue:
         async with self._lock:
             if entry.sequence in self._sizes:
                 payload = _encode(entry.file, updated.attempts)
-                await asyncio.to_thread(_write_atomically, self._path(entry.sequence), payload)
+                await asyncio.to_thread(write_atomically, self._path(entry.sequence), payload)
         return updated
 
     async def remove(self, entry: SpoolEntry) -> None:

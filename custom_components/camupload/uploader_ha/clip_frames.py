@@ -23,7 +23,8 @@ from custom_components.camupload.const import DOMAIN, SIGNAL_RECEIVER_STARTED
 from custom_components.camupload.receiver_ha.camera_feed import CameraFeed
 from custom_components.camupload.receiver_ha.hub import ReceiverHub
 from custom_components.camupload.runtime import ReceiverRuntimeData
-from custom_components.camupload.uploader.clip import MAX_CLIP_FRAMES, Frame
+from custom_components.camupload.shared.frame import Frame
+from custom_components.camupload.uploader.clip import MAX_CLIP_FRAMES
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -48,7 +49,7 @@ class FrameBuffer:
     def add(self, frame: Frame) -> None:
         """Keep a frame unless it came sooner than the frame rate allows."""
         if self._frames:
-            gap = (frame.taken - self._frames[-1].taken).total_seconds()
+            gap = (frame.received_at - self._frames[-1].received_at).total_seconds()
             if gap < self.interval:
                 return
         self._frames.append(frame)
@@ -134,7 +135,7 @@ class FrameCollector:
     @callback
     def _frame_pushed(self) -> None:
         if self._feed is not None and (latest := self._feed.latest) is not None:
-            self.buffer.add(Frame(taken=latest.received_at, jpeg=latest.data))
+            self.buffer.add(latest)
 
     def _follow(self, feed: CameraFeed | None) -> None:
         """Take frames from feed, or poll the camera entity when there is no feed."""
@@ -169,7 +170,7 @@ class FrameCollector:
             except HomeAssistantError as err:
                 _LOGGER.debug("No frame from %s: %s", self.entity_id, err)
             else:
-                self.buffer.add(Frame(taken=dt_util.utcnow(), jpeg=image.content))
+                self.buffer.add(Frame(data=image.content, received_at=dt_util.utcnow()))
             await asyncio.sleep(self.buffer.interval)
 
     async def stop(self) -> None:

@@ -22,7 +22,8 @@ from custom_components.camupload.const import (
     FileType,
     Schedule,
 )
-from custom_components.camupload.uploader.clip import Frame, build_clip, select_frames
+from custom_components.camupload.shared.frame import Frame
+from custom_components.camupload.uploader.clip import build_clip, select_frames
 from custom_components.camupload.uploader.dispatcher import Dispatcher
 from custom_components.camupload.uploader.errors import AuthenticationError, UploadError
 from custom_components.camupload.uploader.imaging import apply_image_profile
@@ -268,7 +269,7 @@ class ProfileRunner:
             if chosen:
                 return chosen, event_time
         image = await async_get_image(self.hass, entity_id, timeout=CAMERA_TIMEOUT)
-        return [Frame(taken=dt_util.utcnow(), jpeg=image.content)], None
+        return [Frame(data=image.content, received_at=dt_util.utcnow())], None
 
     async def _files(
         self,
@@ -293,10 +294,10 @@ class ProfileRunner:
             try:
                 data = await self.hass.async_add_executor_job(
                     lambda: apply_image_profile(
-                        latest.jpeg,
+                        latest.data,
                         settings.image,
                         camera_name=camera_name,
-                        when=dt_util.as_local(latest.taken),
+                        when=dt_util.as_local(latest.received_at),
                     )
                 )
             except (OSError, ValueError) as err:  # Pillow: not an image, or a broken one
@@ -308,12 +309,12 @@ class ProfileRunner:
                 ) from err
             payloads = [(latest, data)]
         else:
-            payloads = [(frame, frame.jpeg) for frame in frames]
+            payloads = [(frame, frame.data) for frame in frames]
         files = []
         for number, (frame, data) in enumerate(payloads):
             context = NamingContext(
                 camera_name=camera_name,
-                when=dt_util.as_local(frame.taken),
+                when=dt_util.as_local(frame.received_at),
                 frame=number,
                 event=event_number,
                 profile_name=self.name,

@@ -1,0 +1,1 @@
+"""Tests of what the engines share: the frame type and the atomic writer."""
