@@ -1,20 +1,62 @@
 """Per receiver camera: online while frames arrive; per streaming profile: connection open."""
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 
-from homeassistant.components.binary_sensor import BinarySensorDeviceClass, BinarySensorEntity
+from homeassistant.components.binary_sensor import (
+    BinarySensorDeviceClass,
+    BinarySensorEntity,
+    BinarySensorEntityDescription,
+)
 from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .const import CONF_ONLINE_WINDOW
 from .entity import ProfileEntity, ReceiverCameraEntity, add_camera_entities, add_profile_entities
 from .receiver_ha.hub import ReceiverCamera, ReceiverHub
+from .receiver_ha.settings import ReceiverSettings
 from .runtime import CamuploadConfigEntry, receiver_hub, uploader_hub
 from .uploader_ha.runner import ProfileRunner
 
-# Push entities: Home Assistant never polls them.
+# Updates only read memory: camera states are pushed, the streaming connection's is polled.
 PARALLEL_UPDATES = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class CameraBinarySensorDescription(BinarySensorEntityDescription):
+    """On while the camera's newest frame is younger than a window of the receiver's settings."""
+
+    window_fn: Callable[[ReceiverSettings], timedelta]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProfileBinarySensorDescription(BinarySensorEntityDescription):
+    """A yes/no read off a profile's runner, for the profiles it applies to."""
+
+    has_fn: Callable[[ProfileRunner], bool] = lambda _: True
+    is_on_fn: Callable[[ProfileRunner], bool]
+
+
+CAMERA_BINARY_SENSORS: tuple[CameraBinarySensorDescription, ...] = (
+    # No translation key: the device class names it ("Connectivity").
+    CameraBinarySensorDescription(
+        key="connectivity",
+        device_class=BinarySensorDeviceClass.CONNECTIVITY,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        window_fn=lambda settings: settings.online_window,
+    ),
+)
+
+PROFILE_BINARY_SENSORS: tuple[ProfileBinarySensorDescription, ...] = (
+    ProfileBinarySensorDescription(
+        key="streaming_connection",
+        translation_key="streaming_connection",
+        device_class=BinarySensorDeviceClass.CONNECTIVITY,
+        has_fn=lambda runner: runner.streaming,
+        is_on_fn=lambda runner: runner.connected,
+    ),
+)
 
 
 async def async_setup_entry(
@@ -28,24 +70,38 @@ async def async_setup_entry(
         add_profile_entities(
             uploader,
             async_add_entities,
-            lambda runner: [StreamingConnectivity(runner)] if runner.streaming else [],
+            lambda runner: (
+                ProfileBinarySensor(runner=runner, description=description)
+                for description in PROFILE_BINARY_SENSORS
+                if description.has_fn(runner)
+            ),
         )
     if (hub := receiver_hub(entry)) is not None:
         add_camera_entities(
-            hub, async_add_entities, lambda camera: [CameraConnectivity(hub=hub, camera=camera)]
+            hub,
+            async_add_entities,
+            lambda camera: (
+                CameraBinarySensor(hub=hub, camera=camera, description=description)
+                for description in CAMERA_BINARY_SENSORS
+            ),
         )
 
 
-class CameraConnectivity(ReceiverCameraEntity, BinarySensorEntity):
-    """On while the camera has uploaded within the online window."""
+class CameraBinarySensor(ReceiverCameraEntity, BinarySensorEntity):
+    """On while the camera has uploaded within its description's window."""
 
-    _attr_device_class = BinarySensorDeviceClass.CONNECTIVITY
-    _attr_entity_category = EntityCategory.DIAGNOSTIC
+    entity_description: CameraBinarySensorDescription
 
-    def __init__(self, *, hub: ReceiverHub, camera: ReceiverCamera) -> None:
+    def __init__(
+        self,
+        *,
+        hub: ReceiverHub,
+        camera: ReceiverCamera,
+        description: CameraBinarySensorDescription,
+    ) -> None:
         """Watch camera's uploads."""
-        super().__init__(hub=hub, camera=camera, key="connectivity")
-        self._window = timedelta(seconds=hub.options[CONF_ONLINE_WINDOW])
+        super().__init__(hub=hub, camera=camera, description=description)
+        self._window = description.window_fn(hub.settings)
 
     @property
     def is_on(self) -> bool:
@@ -53,21 +109,18 @@ class CameraConnectivity(ReceiverCameraEntity, BinarySensorEntity):
         return self.window_left(self._window) is not None
 
     def state_expires_in(self) -> timedelta | None:
-        """Until the camera goes offline."""
+        """Until the window after the last frame ends."""
         return self.window_left(self._window)
 
 
-class StreamingConnectivity(ProfileEntity, BinarySensorEntity):
-    """On while the profile's streaming FTP connection is open (it closes after idling)."""
+class ProfileBinarySensor(ProfileEntity, BinarySensorEntity):
+    """A yes/no of a profile, such as whether its streaming FTP connection is open."""
 
-    _attr_device_class = BinarySensorDeviceClass.CONNECTIVITY
-    _attr_should_poll = True  # the connection closes by itself when idle
-
-    def __init__(self, runner: ProfileRunner) -> None:
-        """Watch runner's streaming connection."""
-        super().__init__(runner, "streaming_connection")
+    entity_description: ProfileBinarySensorDescription
+    # A streaming connection closes by itself when idle, with no status change to write.
+    _attr_should_poll = True
 
     @property
     def is_on(self) -> bool:
-        """Whether the connection is open now."""
-        return self.runner.connected
+        """The value now."""
+        return self.entity_description.is_on_fn(self.runner)

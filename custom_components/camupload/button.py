@@ -1,7 +1,10 @@
 """Per upload profile: "Upload now" and "Test" buttons."""
 
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
 from homeassistant.components import persistent_notification
-from homeassistant.components.button import ButtonEntity
+from homeassistant.components.button import ButtonEntity, ButtonEntityDescription
 from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
@@ -12,6 +15,40 @@ from .uploader_ha.runner import ProfileRunner
 from .uploader_ha.status import network_test_notification_id, network_test_report
 
 PARALLEL_UPDATES = 1  # one press at a time per platform keeps the server's load predictable
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProfileButtonDescription(ButtonEntityDescription):
+    """What pressing a profile's button does; failures are raised to the caller."""
+
+    press_fn: Callable[[HomeAssistant, ProfileRunner], Awaitable[object]]
+
+
+async def _network_test(hass: HomeAssistant, runner: ProfileRunner) -> None:
+    """Run the test and notify its steps; a failed step also becomes the last error."""
+    log = await runner.async_network_test()
+    title, message = network_test_report(runner.name, runner.destination.url, log)
+    persistent_notification.async_create(
+        hass,
+        message,
+        title=title,
+        notification_id=network_test_notification_id(runner.subentry_id),
+    )
+
+
+BUTTONS: tuple[ProfileButtonDescription, ...] = (
+    ProfileButtonDescription(
+        key="upload_now",
+        translation_key="upload_now",
+        press_fn=lambda _hass, runner: runner.async_upload(),
+    ),
+    ProfileButtonDescription(
+        key="network_test",
+        translation_key="network_test",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        press_fn=_network_test,
+    ),
+)
 
 
 async def async_setup_entry(
@@ -25,39 +62,17 @@ async def async_setup_entry(
         add_profile_entities(
             hub,
             async_add_entities,
-            lambda runner: [UploadNowButton(runner), NetworkTestButton(runner)],
+            lambda runner: (
+                ProfileButton(runner=runner, description=description) for description in BUTTONS
+            ),
         )
 
 
-class UploadNowButton(ProfileEntity, ButtonEntity):
-    """Uploads the profile's current image."""
+class ProfileButton(ProfileEntity, ButtonEntity):
+    """A button of a profile: upload now, or run the network test."""
 
-    def __init__(self, runner: ProfileRunner) -> None:
-        """Press to upload."""
-        super().__init__(runner, "upload_now")
+    entity_description: ProfileButtonDescription
 
     async def async_press(self) -> None:
-        """Upload now; failures are raised to the caller."""
-        await self.runner.async_upload()
-
-
-class NetworkTestButton(ProfileEntity, ButtonEntity):
-    """Runs the network test and shows each step in a notification."""
-
-    _attr_entity_category = EntityCategory.DIAGNOSTIC
-
-    def __init__(self, runner: ProfileRunner) -> None:
-        """Press to test."""
-        super().__init__(runner, "network_test")
-
-    async def async_press(self) -> None:
-        """Run the test and notify its steps; a failed step also becomes the last error."""
-        runner = self.runner
-        log = await runner.async_network_test()
-        title, message = network_test_report(runner.name, runner.destination.url, log)
-        persistent_notification.async_create(
-            self.hass,
-            message,
-            title=title,
-            notification_id=network_test_notification_id(runner.subentry_id),
-        )
+        """Do what the description says."""
+        await self.entity_description.press_fn(self.hass, self.runner)

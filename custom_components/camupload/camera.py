@@ -5,11 +5,10 @@ from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
-from homeassistant.components.camera import Camera
+from homeassistant.components.camera import Camera, CameraEntityDescription
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .const import CONF_IDLE_AFTER
 from .entity import ReceiverCameraEntity, add_camera_entities
 from .receiver_ha.hub import ReceiverCamera, ReceiverHub
 from .receiver_ha.placeholder import placeholder_jpeg
@@ -22,6 +21,9 @@ NEXT_PART = b"\r\n" + PART_HEAD
 
 # Push entities: Home Assistant never polls them.
 PARALLEL_UPDATES = 0
+
+# The device's own entity, named as the device (the camera's name).
+CAMERA = CameraEntityDescription(key="camera", name=None)
 
 
 async def async_setup_entry(
@@ -40,13 +42,13 @@ async def async_setup_entry(
 class UploadCamera(ReceiverCameraEntity, Camera):
     """The latest frame a camera pushed; a live view that sends each frame as it arrives."""
 
-    _attr_name = None
-
     def __init__(self, *, hub: ReceiverHub, camera: ReceiverCamera) -> None:
         """Show camera's feed."""
-        super().__init__(hub=hub, camera=camera, key=None)
+        super().__init__(hub=hub, camera=camera, description=CAMERA)
+        # The subentry's id alone, as ever: the hub finds the camera of an upload by it.
+        self._attr_unique_id = camera.subentry_id
         self.content_type = "image/jpeg"
-        self._idle_after = timedelta(seconds=hub.options[CONF_IDLE_AFTER])
+        self._idle_after = hub.settings.idle_after
 
     @property
     def is_streaming(self) -> bool:

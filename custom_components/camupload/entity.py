@@ -1,11 +1,16 @@
-"""The entity bases: a receiver camera's (state writes paced for fast streams) and a profile's."""
+"""The entity base: one device per subentry, a receiver camera or an upload profile.
+
+A receiver camera's entities pace their state writes for fast streams; a profile's write
+when its status changes.
+"""
 
 from collections.abc import Callable, Iterable
 from datetime import timedelta
+from typing import ClassVar
 
 from homeassistant.core import CALLBACK_TYPE, HassJob, callback
-from homeassistant.helpers.device_registry import DeviceInfo
-from homeassistant.helpers.entity import Entity
+from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
+from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.event import async_call_later
 from homeassistant.util import dt as dt_util
@@ -22,41 +27,49 @@ STATE_WRITE_INTERVAL = 5.0
 RECHECK_MARGIN = timedelta(milliseconds=100)
 
 
-def add_camera_entities(
-    hub: ReceiverHub,
-    async_add_entities: AddConfigEntryEntitiesCallback,
-    factory: Callable[[ReceiverCamera], Iterable[Entity]],
-) -> None:
-    """Add factory's entities for every receiver camera, each to its camera subentry.
+class CamuploadEntity(Entity):
+    """An entity of one subentry's device, described by its entity description.
 
-    Cameras added later, while the receiver runs, get theirs the same way.
+    The description's key tells a device's entities apart in their unique ids, and its
+    translation_key names them: a renamed translation key leaves the unique id as it was.
     """
-
-    def add(camera: ReceiverCamera) -> None:
-        async_add_entities(list(factory(camera)), config_subentry_id=camera.subentry_id)
-
-    hub.follow_cameras(add)
-
-
-class ReceiverCameraEntity(Entity):
-    """An entity of one receiver camera's device, updated when frames arrive."""
 
     _attr_has_entity_name = True
     _attr_should_poll = False
+    _device_model: ClassVar[str]
+    _device_entry_type: ClassVar[DeviceEntryType | None] = None
 
-    def __init__(self, *, hub: ReceiverHub, camera: ReceiverCamera, key: str | None) -> None:
-        """Attach to camera's feed; key tells the entities of one device apart."""
+    def __init__(
+        self, *, subentry_id: str, device_name: str, description: EntityDescription
+    ) -> None:
+        """Belong to the device of subentry_id, named device_name."""
         super().__init__()
+        self.entity_description = description
+        self._attr_unique_id = f"{subentry_id}_{description.key}"
+        self._attr_device_info = DeviceInfo(
+            identifiers={(DOMAIN, subentry_id)},
+            name=device_name,
+            manufacturer=NAME,
+            model=self._device_model,
+            entry_type=self._device_entry_type,
+        )
+
+
+class ReceiverCameraEntity(CamuploadEntity):
+    """An entity of one receiver camera's device, updated when frames arrive."""
+
+    _device_model = MODEL_RECEIVER_CAMERA
+
+    def __init__(
+        self, *, hub: ReceiverHub, camera: ReceiverCamera, description: EntityDescription
+    ) -> None:
+        """Attach to camera's feed."""
+        super().__init__(
+            subentry_id=camera.subentry_id, device_name=camera.name, description=description
+        )
         self.hub = hub
         self.camera = camera
         self.feed: CameraFeed = hub.feeds[camera.subentry_id]
-        self._attr_unique_id = camera.subentry_id if key is None else f"{camera.subentry_id}_{key}"
-        self._attr_device_info = DeviceInfo(
-            identifiers={(DOMAIN, camera.subentry_id)},
-            name=camera.name,
-            manufacturer=NAME,
-            model=MODEL_RECEIVER_CAMERA,
-        )
         self._last_write = -STATE_WRITE_INTERVAL
         self._pending_write: CALLBACK_TYPE | None = None
         self._recheck: CALLBACK_TYPE | None = None
@@ -132,24 +145,18 @@ class ReceiverCameraEntity(Entity):
         return (dt_util.utcnow() - latest.received_at).total_seconds()
 
 
-class ProfileEntity(Entity):
+class ProfileEntity(CamuploadEntity):
     """An entity of one profile's device, written when the profile's status changes."""
 
-    _attr_has_entity_name = True
-    _attr_should_poll = False
+    _device_model = MODEL_PROFILE
+    _device_entry_type = DeviceEntryType.SERVICE  # an upload setting, not a piece of hardware
 
-    def __init__(self, runner: ProfileRunner, key: str) -> None:
-        """Belong to runner's device; key tells the device's entities apart."""
-        super().__init__()
-        self.runner = runner
-        self._attr_translation_key = key
-        self._attr_unique_id = f"{runner.subentry_id}_{key}"
-        self._attr_device_info = DeviceInfo(
-            identifiers={(DOMAIN, runner.subentry_id)},
-            name=runner.name,
-            manufacturer=NAME,
-            model=MODEL_PROFILE,
+    def __init__(self, *, runner: ProfileRunner, description: EntityDescription) -> None:
+        """Belong to runner's device."""
+        super().__init__(
+            subentry_id=runner.subentry_id, device_name=runner.name, description=description
         )
+        self.runner = runner
 
     async def async_added_to_hass(self) -> None:
         """Follow the profile's status until removed."""
@@ -157,11 +164,27 @@ class ProfileEntity(Entity):
         self.async_on_remove(self.runner.add_listener(self.async_write_ha_state))
 
 
+def add_camera_entities(
+    hub: ReceiverHub,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    factory: Callable[[ReceiverCamera], Iterable[Entity]],
+) -> None:
+    """Add factory's entities for every receiver camera, each to its camera subentry.
+
+    Cameras added later, while the receiver runs, get theirs the same way.
+    """
+
+    def add(camera: ReceiverCamera) -> None:
+        async_add_entities(list(factory(camera)), config_subentry_id=camera.subentry_id)
+
+    hub.follow_cameras(add)
+
+
 def add_profile_entities(
     hub: UploaderHub,
     async_add_entities: AddConfigEntryEntitiesCallback,
-    build: Callable[[ProfileRunner], list[Entity]],
+    build: Callable[[ProfileRunner], Iterable[Entity]],
 ) -> None:
     """Add what build makes for each profile, on the profile's subentry."""
     for runner in hub.runners.values():
-        async_add_entities(build(runner), config_subentry_id=runner.subentry_id)
+        async_add_entities(list(build(runner)), config_subentry_id=runner.subentry_id)

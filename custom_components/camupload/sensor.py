@@ -25,11 +25,12 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import dt as dt_util
 
-from .const import CONF_IDLE_AFTER, NO_ERROR
+from .const import NO_ERROR
 from .entity import ProfileEntity, ReceiverCameraEntity, add_camera_entities, add_profile_entities
-from .receiver_ha.camera_feed import FRAME_RATE_WINDOW, CameraFeed, LatestFrame
+from .receiver_ha.camera_feed import FRAME_RATE_WINDOW, CameraFeed
 from .receiver_ha.hub import ReceiverCamera, ReceiverHub
 from .runtime import CamuploadConfigEntry, receiver_hub, uploader_hub
+from .shared.frame import Frame
 from .uploader_ha.runner import ProfileRunner
 from .uploader_ha.status import ProfileStatus, delivered_file_name
 
@@ -58,7 +59,7 @@ SENSORS: tuple[FeedSensorDescription, ...] = (
         key="frame_rate",
         translation_key="frame_rate",
         entity_category=EntityCategory.DIAGNOSTIC,
-        native_unit_of_measurement="fps",
+        # No native unit: "fps" is strings.json's entity.sensor.frame_rate.unit_of_measurement.
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=1,
         value_fn=lambda feed: feed.frame_rate(),
@@ -78,7 +79,10 @@ async def async_setup_entry(
         add_profile_entities(
             uploader,
             async_add_entities,
-            lambda runner: [ProfileSensor(runner, description) for description in PROFILE_SENSORS],
+            lambda runner: (
+                ProfileSensor(runner=runner, description=description)
+                for description in PROFILE_SENSORS
+            ),
         )
     if (hub := receiver_hub(entry)) is not None:
         add_camera_entities(
@@ -103,8 +107,7 @@ class FeedSensor(ReceiverCameraEntity, SensorEntity):
         self, *, hub: ReceiverHub, camera: ReceiverCamera, description: FeedSensorDescription
     ) -> None:
         """Describe one value of camera's feed."""
-        super().__init__(hub=hub, camera=camera, key=description.key)
-        self.entity_description = description
+        super().__init__(hub=hub, camera=camera, description=description)
 
     @property
     def native_value(self) -> datetime | float | None:
@@ -119,13 +122,11 @@ class FeedSensor(ReceiverCameraEntity, SensorEntity):
 class LastUploadSensor(ReceiverCameraEntity, RestoreSensor):
     """When the camera's last upload began: a file's arrival, or the start of a stream."""
 
-    entity_description = LAST_UPLOAD
-
     def __init__(self, *, hub: ReceiverHub, camera: ReceiverCamera) -> None:
         """Follow camera's uploads; a stream pause of "idle after" ends a stream."""
-        super().__init__(hub=hub, camera=camera, key=LAST_UPLOAD.key)
-        self._stream_gap = timedelta(seconds=hub.options[CONF_IDLE_AFTER])
-        self._previous: LatestFrame | None = None
+        super().__init__(hub=hub, camera=camera, description=LAST_UPLOAD)
+        self._stream_gap = hub.settings.idle_after
+        self._previous: Frame | None = None
         self._upload_started: datetime | None = None
 
     async def async_added_to_hass(self) -> None:
@@ -160,7 +161,7 @@ class LastUploadSensor(ReceiverCameraEntity, RestoreSensor):
         return self._upload_started
 
 
-def _continues_stream(previous: LatestFrame | None, frame: LatestFrame, gap: timedelta) -> bool:
+def _continues_stream(previous: Frame | None, frame: Frame, gap: timedelta) -> bool:
     """Whether frame is the next frame of the stream previous belongs to."""
     return (
         previous is not None
@@ -286,10 +287,9 @@ class ProfileSensor(ProfileEntity, RestoreSensor):
 
     entity_description: ProfileSensorDescription
 
-    def __init__(self, runner: ProfileRunner, description: ProfileSensorDescription) -> None:
+    def __init__(self, *, runner: ProfileRunner, description: ProfileSensorDescription) -> None:
         """Describe one value of runner's status."""
-        super().__init__(runner, description.key)
-        self.entity_description = description
+        super().__init__(runner=runner, description=description)
 
     async def async_added_to_hass(self) -> None:
         """Put the value kept at the last shutdown back into the profile's status."""

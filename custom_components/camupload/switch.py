@@ -1,6 +1,9 @@
 """Per upload profile: the switch of its scheduled uploads."""
 
-from homeassistant.components.switch import SwitchEntity
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
 from homeassistant.const import STATE_ON
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
@@ -13,6 +16,27 @@ from .uploader_ha.runner import ProfileRunner
 PARALLEL_UPDATES = 0
 
 
+@dataclass(frozen=True, kw_only=True)
+class ProfileSwitchDescription(SwitchEntityDescription):
+    """A setting of a profile's runner: how to read it, turn it on and turn it off."""
+
+    is_on_fn: Callable[[ProfileRunner], bool]
+    turn_on_fn: Callable[[ProfileRunner], None]
+    turn_off_fn: Callable[[ProfileRunner], None]
+
+
+SWITCHES: tuple[ProfileSwitchDescription, ...] = (
+    # While on, the profile uploads on its schedule (the MOBOTIX time task).
+    ProfileSwitchDescription(
+        key="scheduled_uploads",
+        translation_key="scheduled_uploads",
+        is_on_fn=lambda runner: runner.scheduled,
+        turn_on_fn=lambda runner: runner.set_scheduled(enabled=True),
+        turn_off_fn=lambda runner: runner.set_scheduled(enabled=False),
+    ),
+)
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: CamuploadConfigEntry,
@@ -21,37 +45,41 @@ async def async_setup_entry(
     """Add the schedule switch of every profile of an upload server."""
     del hass
     if (hub := uploader_hub(entry)) is not None:
-        add_profile_entities(hub, async_add_entities, lambda runner: [ScheduleSwitch(runner)])
+        add_profile_entities(
+            hub,
+            async_add_entities,
+            lambda runner: (
+                ProfileSwitch(runner=runner, description=description) for description in SWITCHES
+            ),
+        )
 
 
-class ScheduleSwitch(ProfileEntity, SwitchEntity, RestoreEntity):
-    """While on, the profile uploads on its schedule (the MOBOTIX time task)."""
+class ProfileSwitch(ProfileEntity, SwitchEntity, RestoreEntity):
+    """A profile's setting: back as it was after a restart, off once the entity is removed."""
 
-    def __init__(self, runner: ProfileRunner) -> None:
-        """Control runner's schedule."""
-        super().__init__(runner, "scheduled_uploads")
+    entity_description: ProfileSwitchDescription
 
     async def async_added_to_hass(self) -> None:
         """Come back as the switch was before the restart."""
         await super().async_added_to_hass()
         last = await self.async_get_last_state()
         if last is not None and last.state == STATE_ON:
-            self.runner.set_scheduled(enabled=True)
-        self.async_on_remove(lambda: self.runner.set_scheduled(enabled=False))
+            self.entity_description.turn_on_fn(self.runner)
+        self.async_on_remove(lambda: self.entity_description.turn_off_fn(self.runner))
 
     @property
     def is_on(self) -> bool:
-        """Whether the schedule runs."""
-        return self.runner.scheduled
+        """Whether the setting is on."""
+        return self.entity_description.is_on_fn(self.runner)
 
     async def async_turn_on(self, **kwargs: object) -> None:
-        """Start the schedule."""
+        """Turn the setting on."""
         del kwargs
-        self.runner.set_scheduled(enabled=True)
+        self.entity_description.turn_on_fn(self.runner)
         self.async_write_ha_state()
 
     async def async_turn_off(self, **kwargs: object) -> None:
-        """Stop the schedule."""
+        """Turn the setting off."""
         del kwargs
-        self.runner.set_scheduled(enabled=False)
+        self.entity_description.turn_off_fn(self.runner)
         self.async_write_ha_state()
