@@ -22,7 +22,11 @@ from custom_components.camupload.const import (
     SUBENTRY_CAMERA,
     SUBENTRY_PROFILE,
 )
-from custom_components.camupload.receiver_ha.settings import SECTION_ADVANCED
+from custom_components.camupload.receiver_ha.settings import (
+    CONNECTION_KEYS,
+    OPTION_KEYS,
+    SECTION_ADVANCED,
+)
 from custom_components.camupload.runtime import receiver_hub
 from tests.conftest import free_port
 from tests.frontend_text import render_message
@@ -62,8 +66,11 @@ async def test_receiver_entry_loads_and_unloads(hass: HomeAssistant) -> None:
     assert result["type"] is FlowResultType.CREATE_ENTRY
     entry = result["result"]
     assert entry.title == "Upload receiver"
-    assert entry.data == {CONF_ENTRY_KIND: "receiver"}
-    assert entry.options[CONF_FTP_PORT] == port
+    # Where cameras connect is data (the entry's Reconfigure); the rest are options.
+    assert set(entry.data) == {CONF_ENTRY_KIND, *CONNECTION_KEYS}
+    assert entry.data[CONF_ENTRY_KIND] == "receiver"
+    assert entry.data[CONF_FTP_PORT] == port
+    assert set(entry.options) == set(OPTION_KEYS)
     assert entry.state is ConfigEntryState.LOADED
     hub = receiver_hub(entry)
     assert hub is not None

@@ -7,6 +7,7 @@ whose camera comes from a receiver set up after it gets pushed frames too.
 """
 
 import asyncio
+from datetime import timedelta
 from types import MappingProxyType
 
 import aiohttp
@@ -70,7 +71,7 @@ async def _upload_reaches_buffer(
         f"/photo/{username}", data=jpeg, auth=BasicAuth(username, password)
     )
     assert response.status == 200
-    await wait_until(lambda: buffer.frames() and buffer.frames()[-1].jpeg == jpeg)
+    await wait_until(lambda: buffer.frames() and buffer.frames()[-1].data == jpeg)
 
 
 def _pushed(collector: FrameCollector) -> bool:
@@ -129,7 +130,7 @@ async def test_profile_buffer_follows_receiver_camera(
     await hass.async_block_till_done()
     hub = receiver_hub(receiver)
     assert hub is not None
-    assert hub.options[CONF_IDLE_AFTER] == 45
+    assert hub.settings.idle_after == timedelta(seconds=45)
     assert _pushed(collector)
     await _upload_reaches_buffer(client, buffer, 3)
 

@@ -1,31 +1,32 @@
-"""The receiver's config, options and camera subentry flows, each error recovering."""
+"""The receiver's add and options flows and its camera subentry flow, each error recovering.
+
+Its Reconfigure step (ports and addresses) is in test_flow_receiver_reconfigure.py.
+"""
 
 import asyncio
 import socket
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
-import voluptuous as vol
-import voluptuous_serialize
 from aiohttp import BasicAuth
 from homeassistant.components import network
 from homeassistant.config_entries import SOURCE_RECONFIGURE, SOURCE_USER, ConfigEntryState
 from homeassistant.const import CONF_PASSWORD, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
-from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.translation import async_get_translations
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.camupload.const import (
+    CONF_ARCHIVE,
     CONF_ARCHIVE_DAYS,
     CONF_ENTRY_KIND,
     CONF_FTP_PORT,
     CONF_HTTP_ON_HA,
     CONF_HTTP_PORT,
+    CONF_IDLE_AFTER,
     CONF_LISTEN_ADDRESS,
     CONF_MAX_UPLOAD_MB,
     CONF_MEMORY_BUDGET_MB,
@@ -41,10 +42,14 @@ from custom_components.camupload.receiver.model import DEFAULT_MEMORY_BUDGET
 from custom_components.camupload.receiver_ha.camera_flow import connection_details, derive_username
 from custom_components.camupload.receiver_ha.settings import (
     ADVANCED_OPTIONS,
+    CONNECTION_KEYS,
+    OPTION_KEYS,
     SECTION_ADVANCED,
+    ReceiverSettings,
     parse_port_range,
 )
 from tests.conftest import free_port
+from tests.flow_forms import error_texts, serialized, shown, submitted
 from tests.frontend_text import render_message
 from tests.receiver.sample_jpegs import make_jpeg
 from tests.receiver_setup import PASSWORD, USERNAME, camera_subentry, next_image, receiver_entry
@@ -56,34 +61,11 @@ DIALOG_CODE_WIDTH = 70
 
 
 def _answers(**changes: object) -> dict[str, Any]:
-    """The receiver form as the frontend submits it: advanced options in their section."""
+    """The add form as the frontend submits it: advanced settings in their section."""
     flat = {**RECEIVER_DEFAULTS, CONF_LISTEN_ADDRESS: "127.0.0.1", **changes}
     return {
         **{key: value for key, value in flat.items() if key not in ADVANCED_OPTIONS},
         SECTION_ADVANCED: {key: flat[key] for key in ADVANCED_OPTIONS},
-    }
-
-
-def _serialized(result: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
-    """The form as the frontend receives it, by field name."""
-    schema = result["data_schema"]
-    assert isinstance(schema, vol.Schema)
-    fields = voluptuous_serialize.convert(schema, custom_serializer=cv.custom_serializer)
-    assert isinstance(fields, list)
-    return {field["name"]: field for field in fields}
-
-
-async def _error_texts(
-    hass: HomeAssistant, category: str, result: Mapping[str, Any]
-) -> dict[str, str]:
-    """Each form error of a result as the frontend shows it, placeholders filled in."""
-    texts = await async_get_translations(hass, "en", category, [DOMAIN])
-    return {
-        field: render_message(
-            texts[f"component.{DOMAIN}.{category}.error.{code}"],
-            result["description_placeholders"] or {},
-        )
-        for field, code in result["errors"].items()
     }
 
 
@@ -98,13 +80,15 @@ async def _start_receiver_flow(hass: HomeAssistant) -> dict[str, Any]:
 async def test_receiver_form_has_a_collapsed_advanced_section(hass: HomeAssistant) -> None:
     """Three fields at the top; the rest waits in "Advanced", every label translated."""
     result = await _start_receiver_flow(hass)
-    form = _serialized(result)
+    form = serialized(result)
     assert set(form) == {"ftp_port", "http_on_home_assistant", "archive", SECTION_ADVANCED}
     advanced = form[SECTION_ADVANCED]
     assert advanced["type"] == "expandable"
     assert advanced["expanded"] is False
     inner = {field["name"] for field in advanced["schema"]}
     assert inner == set(ADVANCED_OPTIONS)
+    # The defaults; an empty text field shows empty.
+    assert shown(result) == {key: value for key, value in RECEIVER_DEFAULTS.items() if value != ""}
 
     texts = await async_get_translations(hass, "en", "config", [DOMAIN])
     step = f"component.{DOMAIN}.config.step.receiver"
@@ -136,20 +120,23 @@ async def test_receiver_form_errors_recover(hass: HomeAssistant) -> None:
             CONF_FTP_PORT: "ftp_port_in_use",
             SECTION_ADVANCED: "invalid_public_address",
         }
-        assert _serialized(result)[SECTION_ADVANCED]["expanded"] is True
-        shown = await _error_texts(hass, "config", result)
-        assert str(busy) in shown[CONF_FTP_PORT]
+        assert serialized(result)[SECTION_ADVANCED]["expanded"] is True
+        # The form shows what was typed.
+        assert shown(result)[CONF_PUBLIC_ADDRESS] == "camera.lan"
+        assert shown(result)[CONF_FTP_PORT] == busy
+        texts = await error_texts(hass, "config", result)
+        assert str(busy) in texts[CONF_FTP_PORT]
 
         result = await configure(flow_id, _answers(**{CONF_FTP_PORT: port, CONF_HTTP_PORT: busy}))
         assert result["errors"] == {SECTION_ADVANCED: "http_port_in_use"}
-        assert str(busy) in (await _error_texts(hass, "config", result))[SECTION_ADVANCED]
+        assert str(busy) in (await error_texts(hass, "config", result))[SECTION_ADVANCED]
 
         # A passive range whose every port is taken could never carry a transfer.
         result = await configure(
             flow_id, _answers(**{CONF_FTP_PORT: port, CONF_PASSIVE_PORTS: f"{busy}-{busy}"})
         )
         assert result["errors"] == {SECTION_ADVANCED: "passive_ports_in_use"}
-        assert f"{busy}-{busy}" in (await _error_texts(hass, "config", result))[SECTION_ADVANCED]
+        assert f"{busy}-{busy}" in (await error_texts(hass, "config", result))[SECTION_ADVANCED]
 
     result = await configure(
         flow_id, _answers(**{CONF_FTP_PORT: port, CONF_PASSIVE_PORTS: "60000-50000"})
@@ -164,7 +151,7 @@ async def test_receiver_form_errors_recover(hass: HomeAssistant) -> None:
         flow_id, _answers(**{CONF_LISTEN_ADDRESS: "192.0.2.1", CONF_FTP_PORT: port})
     )
     assert result["errors"] == {SECTION_ADVANCED: "address_not_available"}
-    assert "192.0.2.1" in (await _error_texts(hass, "config", result))[SECTION_ADVANCED]
+    assert "192.0.2.1" in (await error_texts(hass, "config", result))[SECTION_ADVANCED]
     result = await configure(
         flow_id, _answers(**{CONF_FTP_PORT: port, CONF_PUBLIC_ADDRESS: "fe80::1"})
     )
@@ -175,64 +162,59 @@ async def test_receiver_form_errors_recover(hass: HomeAssistant) -> None:
         _answers(**{CONF_FTP_PORT: port, CONF_PASSIVE_PORTS: " 50000-50010 "}),
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    # Stored flat, as before the form had a section.
-    assert set(result["options"]) == set(RECEIVER_DEFAULTS)
-    assert result["options"][CONF_PASSIVE_PORTS] == "50000-50010"
-    assert result["options"][CONF_LISTEN_ADDRESS] == "127.0.0.1"
+    # Where cameras connect is data, the rest options: each stored flat, as the form's
+    # section never shows in them.
+    assert set(result["data"]) == {CONF_ENTRY_KIND, *CONNECTION_KEYS}
+    assert set(result["options"]) == set(OPTION_KEYS)
+    assert result["data"][CONF_PASSIVE_PORTS] == "50000-50010"
+    assert result["data"][CONF_LISTEN_ADDRESS] == "127.0.0.1"
     await hass.async_block_till_done()
     assert result["result"].state is ConfigEntryState.LOADED
 
 
-async def test_options_flow_fills_the_section_rechecks_and_reloads(hass: HomeAssistant) -> None:
-    """The section shows the stored flat options; a taken port is refused; saving reloads."""
+async def test_options_flow_shows_the_options_and_reloads(hass: HomeAssistant) -> None:
+    """The options form shows the stored options, no port or address; saving reloads.
+
+    Ports and addresses are the Reconfigure step's.
+    """
     port = free_port()
-    entry = receiver_entry(
-        port, **{CONF_PASSIVE_PORTS: "50000-50010", CONF_PUBLIC_ADDRESS: "192.0.2.7"}
-    )
+    entry = receiver_entry(port, **{CONF_PASSIVE_PORTS: "50000-50010", CONF_IDLE_AFTER: 45})
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
 
     result = await hass.config_entries.options.async_init(entry.entry_id)
     assert result["type"] is FlowResultType.FORM
-    form = _serialized(result)
+    form = serialized(result)
+    assert set(form) == {CONF_HTTP_ON_HA, CONF_ARCHIVE, SECTION_ADVANCED}
     assert form[SECTION_ADVANCED]["expanded"] is False
-    inner = {field["name"]: field for field in form[SECTION_ADVANCED]["schema"]}
-    assert inner[CONF_PASSIVE_PORTS]["description"] == {"suggested_value": "50000-50010"}
-    assert inner[CONF_PUBLIC_ADDRESS]["description"] == {"suggested_value": "192.0.2.7"}
-    assert inner[CONF_LISTEN_ADDRESS]["default"] == "127.0.0.1"
-    assert form[CONF_FTP_PORT]["default"] == port
-
-    with socket.socket() as taken:
-        taken.bind(("127.0.0.1", 0))
-        taken.listen()
-        busy = taken.getsockname()[1]
-        # The receiver's own FTP port counts as free; another program's port does not.
-        result = await hass.config_entries.options.async_configure(
-            result["flow_id"], _answers(**{CONF_FTP_PORT: port, CONF_HTTP_PORT: busy})
-        )
-    assert result["errors"] == {SECTION_ADVANCED: "http_port_in_use"}
-    assert str(busy) in (await _error_texts(hass, "options", result))[SECTION_ADVANCED]
+    inner = {field["name"] for field in form[SECTION_ADVANCED]["schema"]}
+    assert inner == set(OPTION_KEYS) - {CONF_HTTP_ON_HA, CONF_ARCHIVE}
+    assert shown(result) == {**entry.options, CONF_IDLE_AFTER: 45}
+    texts = await async_get_translations(hass, "en", "options", [DOMAIN])
+    step = f"component.{DOMAIN}.options.step.init"
+    for name in inner:
+        assert texts.get(f"{step}.sections.{SECTION_ADVANCED}.data.{name}"), name
 
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
-        _answers(
-            **{
-                CONF_FTP_PORT: port,
-                CONF_MAX_UPLOAD_MB: 2,
-                CONF_MEMORY_BUDGET_MB: 64,
-                CONF_ARCHIVE_DAYS: 3,
-            }
+        submitted(
+            result, **{CONF_MAX_UPLOAD_MB: 2, CONF_MEMORY_BUDGET_MB: 64, CONF_ARCHIVE_DAYS: 3}
         ),
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
-    assert set(entry.options) == set(RECEIVER_DEFAULTS)
+    assert set(entry.options) == set(OPTION_KEYS)
     assert entry.options[CONF_ARCHIVE_DAYS] == 3
+    assert entry.options[CONF_IDLE_AFTER] == 45  # as shown, so kept
+    assert entry.data[CONF_PASSIVE_PORTS] == "50000-50010"  # untouched
     assert entry.state is ConfigEntryState.LOADED
-    receiver = entry.runtime_data.hub.receiver
-    assert receiver.config.max_upload_size == 2 * 1024 * 1024
-    assert receiver.memory.limit == 64 * 1024 * 1024
+    hub = entry.runtime_data.hub
+    assert hub.settings.max_upload_size == 2 * 1024 * 1024
+    assert hub.receiver.config.max_upload_size == 2 * 1024 * 1024
+    assert hub.receiver.memory.limit == 64 * 1024 * 1024
+    assert hub.settings.passive_ports == range(50000, 50011)
+    assert hub.bound_ports() == {port}
 
 
 async def test_options_saved_before_the_memory_budget_start_with_its_default(
@@ -253,77 +235,6 @@ async def test_options_saved_before_the_memory_budget_start_with_its_default(
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
     assert entry.runtime_data.hub.receiver.memory.limit == DEFAULT_MEMORY_BUDGET
-
-
-@pytest.mark.parametrize("passive_ports", ["", "50000-50002"])
-async def test_options_refuse_an_address_this_machine_lacks(
-    hass: HomeAssistant, passive_ports: str
-) -> None:
-    """Moving the receiver to a foreign address is named as such, its own port kept or not.
-
-    The receiver's own FTP port, and a passive range, once hid the address: no error (then a
-    reload stuck retrying) or "every passive port in use".
-    """
-    port = free_port()
-    entry = receiver_entry(port, **{CONF_PASSIVE_PORTS: passive_ports})
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-
-    result = await hass.config_entries.options.async_init(entry.entry_id)
-    # 192.0.2.1 is TEST-NET-1, an address no machine here has: binding to it fails.
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"],
-        _answers(
-            **{
-                CONF_FTP_PORT: port,
-                CONF_LISTEN_ADDRESS: "192.0.2.1",
-                CONF_PASSIVE_PORTS: passive_ports,
-            }
-        ),
-    )
-    assert result["type"] is FlowResultType.FORM
-    assert result["errors"] == {SECTION_ADVANCED: "address_not_available"}
-    assert "192.0.2.1" in (await _error_texts(hass, "options", result))[SECTION_ADVANCED]
-    assert entry.options[CONF_LISTEN_ADDRESS] == "127.0.0.1"
-    assert entry.state is ConfigEntryState.LOADED
-
-
-async def test_options_check_the_own_port_on_a_new_address(hass: HomeAssistant) -> None:
-    """The receiver's port counts as its own only where its sockets would be in the way.
-
-    On another address of this machine another program may hold that port; on an address that
-    overlaps the current one (a wildcard) the test bind meets the receiver's own socket, which
-    the reload releases first.
-    """
-    port = free_port()
-    entry = receiver_entry(port)
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-
-    result = await hass.config_entries.options.async_init(entry.entry_id)
-    with socket.socket() as taken:
-        # 127.0.0.2 is loopback too (127.0.0.0/8): another program holds the port there.
-        taken.bind(("127.0.0.2", port))
-        taken.listen()
-        result = await hass.config_entries.options.async_configure(
-            result["flow_id"],
-            _answers(**{CONF_FTP_PORT: port, CONF_LISTEN_ADDRESS: "127.0.0.2"}),
-        )
-    assert result["errors"] == {CONF_FTP_PORT: "ftp_port_in_use"}
-    assert str(port) in (await _error_texts(hass, "options", result))[CONF_FTP_PORT]
-
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"],
-        _answers(**{CONF_FTP_PORT: port, CONF_LISTEN_ADDRESS: DEFAULT_LISTEN_ADDRESS}),
-    )
-    assert result["type"] is FlowResultType.CREATE_ENTRY
-    await hass.async_block_till_done()
-    assert entry.state is ConfigEntryState.LOADED
-    assert entry.runtime_data.hub.receiver.config.host == DEFAULT_LISTEN_ADDRESS
-    assert entry.runtime_data.hub.bound_ports() == {port}
-    assert await hass.config_entries.async_unload(entry.entry_id)
 
 
 async def _add_camera(hass: HomeAssistant, entry: MockConfigEntry, name: str) -> dict[str, Any]:
@@ -398,7 +309,7 @@ async def test_ftp_only_receiver_shows_a_working_ftp_curl(
     result = await _add_camera(hass, entry, "Garage")
     shown = result["description_placeholders"]
     assert shown["photo_url"] == shown["mjpeg_url"] == "-"
-    assert f"ftp://127.0.0.1:{entry.options[CONF_FTP_PORT]}/" in shown["curl"]
+    assert f"ftp://127.0.0.1:{entry.data[CONF_FTP_PORT]}/" in shown["curl"]
     await hass.async_block_till_done()
     (tmp_path / "image.jpg").write_bytes(make_jpeg(4))
     received = next_image(hass)
@@ -411,7 +322,7 @@ async def test_ftp_only_receiver_shows_a_working_ftp_curl(
 
 
 @pytest.mark.parametrize(
-    ("options", "internal_url", "expected"),
+    ("connection", "internal_url", "expected"),
     [
         # The address announced to cameras wins.
         ({CONF_PUBLIC_ADDRESS: "192.0.2.7"}, "http://192.0.2.9:8123", "192.0.2.7"),
@@ -425,7 +336,7 @@ async def test_ftp_only_receiver_shows_a_working_ftp_curl(
 )
 async def test_one_host_for_ftp_and_http(
     hass: HomeAssistant,
-    options: dict[str, str],
+    connection: dict[str, str],
     internal_url: str,
     expected: str | None,
 ) -> None:
@@ -436,8 +347,9 @@ async def test_one_host_for_ftp_and_http(
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
 
-    # The flow shows the running receiver's options; these vary them without binding ports.
-    shown = await connection_details(hass, {**entry.options, **options}, "porch", "pw")
+    # The flow shows the entry's settings; these vary them without binding ports.
+    settings = ReceiverSettings.from_stored({**entry.data, **connection}, entry.options)
+    shown = await connection_details(hass, settings, "porch", "pw")
     host = expected or await network.async_get_source_ip(hass)
     assert shown["host"] == host
     api = hass.config.api
@@ -448,9 +360,10 @@ async def test_one_host_for_ftp_and_http(
     assert shown["curl"].splitlines()[-1].strip() == shown["photo_url"]
 
     # A dedicated HTTP port is served on the same host.
-    dedicated = await connection_details(
-        hass, {**entry.options, **options, CONF_HTTP_PORT: 8099}, "porch", "pw"
+    settings = ReceiverSettings.from_stored(
+        {**entry.data, **connection, CONF_HTTP_PORT: 8099}, entry.options
     )
+    dedicated = await connection_details(hass, settings, "porch", "pw")
     assert dedicated["host"] == host
     assert dedicated["photo_url"] == f"http://{host}:8099/photo/porch"
 

@@ -1,4 +1,7 @@
-"""The receiver entry over time: restarts, reloads, taken ports, quiet cameras, diagnostics."""
+"""The receiver entry over time: restarts, reloads, taken ports, quiet cameras, diagnostics.
+
+Entries saved by earlier versions are migrated when they are set up.
+"""
 
 import asyncio
 import contextlib
@@ -22,12 +25,32 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.camupload.const import CONF_FTP_PORT, CONF_HTTP_PORT, CONF_IDLE_AFTER
+from custom_components.camupload import async_migrate_entry
+from custom_components.camupload.const import (
+    CONF_ENTRY_KIND,
+    CONF_FTP_PORT,
+    CONF_HTTP_PORT,
+    CONF_IDLE_AFTER,
+    CONF_LISTEN_ADDRESS,
+    CONF_PASSIVE_PORTS,
+    CONF_PUBLIC_ADDRESS,
+    DOMAIN,
+    RECEIVER_DEFAULTS,
+    RECEIVER_UNIQUE_ID,
+)
 from custom_components.camupload.receiver_ha.hub import last_frames_folder
 from custom_components.camupload.receiver_ha.last_frame_store import LastFrameStore
+from custom_components.camupload.receiver_ha.settings import OPTION_KEYS
 from tests.conftest import free_port
 from tests.receiver.sample_jpegs import make_jpeg
-from tests.receiver_setup import CAMERA_ENTITY, PASSWORD, USERNAME, next_image, receiver_entry
+from tests.receiver_setup import (
+    CAMERA_ENTITY,
+    PASSWORD,
+    USERNAME,
+    camera_subentry,
+    next_image,
+    receiver_entry,
+)
 
 pytestmark = [pytest.mark.enable_socket, pytest.mark.usefixtures("socket_enabled")]
 
@@ -83,14 +106,14 @@ async def test_last_image_survives_a_restart(hass: HomeAssistant) -> None:
     assert state.attributes["file_name"] == "snap.jpg"
 
 
-async def test_options_change_rebinds_ports(hass: HomeAssistant) -> None:
+async def test_connection_change_rebinds_ports(hass: HomeAssistant) -> None:
     """A new FTP port takes effect through a reload that releases the old one."""
     old_port, new_port = free_port(), free_port()
     entry = receiver_entry(old_port)
     await _setup(hass, entry)
     assert not _port_is_free(old_port)
 
-    hass.config_entries.async_update_entry(entry, options={**entry.options, "ftp_port": new_port})
+    hass.config_entries.async_update_entry(entry, data={**entry.data, CONF_FTP_PORT: new_port})
     await hass.async_block_till_done()
 
     assert entry.state is ConfigEntryState.LOADED
@@ -172,7 +195,7 @@ async def test_diagnostics_redact_passwords(
     assert diagnostics["receiver"]["ports"] == [port]
     assert diagnostics["receiver"]["feeds"][USERNAME]["frames"] == 1
     assert diagnostics["receiver"]["accounts"][USERNAME]["frames"] == 1
-    assert entry.options[CONF_FTP_PORT] == port
+    assert diagnostics["entry"]["data"][CONF_FTP_PORT] == port
 
 
 async def test_stopping_home_assistant_keeps_the_last_frame(hass: HomeAssistant) -> None:
@@ -231,3 +254,68 @@ async def test_reload_cuts_a_stream_pushed_to_home_assistant(
         f"/photo/{USERNAME}", data=make_jpeg(19), auth=BasicAuth(USERNAME, PASSWORD)
     )
     assert response.status == 200
+
+
+async def test_receiver_saved_by_1_1_moves_its_connection_settings_to_data(
+    hass: HomeAssistant,
+) -> None:
+    """Entries of 1.1 kept ports and addresses in options; setup moves them to data (1.2).
+
+    A setting saved before it existed stays missing and takes its default.
+    """
+    ftp_port, http_port = free_port(), free_port()
+    old_options = {
+        **RECEIVER_DEFAULTS,
+        CONF_LISTEN_ADDRESS: "127.0.0.1",
+        CONF_FTP_PORT: ftp_port,
+        CONF_HTTP_PORT: http_port,
+        CONF_PASSIVE_PORTS: "50000-50010",
+        CONF_IDLE_AFTER: 45,
+    }
+    del old_options[CONF_PUBLIC_ADDRESS]
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Upload receiver",
+        unique_id=RECEIVER_UNIQUE_ID,
+        version=1,
+        minor_version=1,
+        data={CONF_ENTRY_KIND: "receiver"},
+        options=old_options,
+        subentries_data=[camera_subentry("Front door", USERNAME, PASSWORD)],
+    )
+    await _setup(hass, entry)
+
+    assert (entry.version, entry.minor_version) == (1, 2)
+    assert dict(entry.data) == {
+        CONF_ENTRY_KIND: "receiver",
+        CONF_LISTEN_ADDRESS: "127.0.0.1",
+        CONF_FTP_PORT: ftp_port,
+        CONF_HTTP_PORT: http_port,
+        CONF_PASSIVE_PORTS: "50000-50010",
+    }
+    assert dict(entry.options) == {key: old_options[key] for key in OPTION_KEYS}
+    hub = entry.runtime_data.hub
+    assert hub.bound_ports() == {ftp_port, http_port}
+    assert hub.settings.passive_ports == range(50000, 50011)
+    assert hub.settings.public_address is None
+    assert hub.settings.idle_after == timedelta(seconds=45)
+    await _upload_and_wait(hass, ftp_port, make_jpeg(20))
+
+
+async def test_server_saved_by_1_1_only_changes_version(hass: HomeAssistant) -> None:
+    """An upload server's entry has nothing to move."""
+    data = {CONF_ENTRY_KIND: "server", "protocol": "ftp", "host": "192.0.2.3", "port": 21}
+    entry = MockConfigEntry(domain=DOMAIN, version=1, minor_version=1, data=data)
+    entry.add_to_hass(hass)
+    assert await async_migrate_entry(hass, entry)
+    assert (entry.minor_version, dict(entry.data), dict(entry.options)) == (2, data, {})
+
+
+async def test_entry_of_a_later_major_version_is_refused(hass: HomeAssistant) -> None:
+    """An entry saved by a later, incompatible version is left alone, and not set up."""
+    entry = receiver_entry(free_port())
+    entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(entry, version=2)
+    assert not await hass.config_entries.async_setup(entry.entry_id)
+    assert entry.state is ConfigEntryState.MIGRATION_ERROR
+    assert CONF_FTP_PORT in entry.options

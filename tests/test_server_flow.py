@@ -12,7 +12,6 @@ from homeassistant.const import CONF_PASSWORD, CONF_PORT
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from PIL import Image
-from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.camupload.const import CONF_HTTP_PATH, DOMAIN
 from custom_components.camupload.runtime import uploader_hub
@@ -288,15 +287,6 @@ async def test_reconfigure_onto_another_entrys_server_aborts(
     assert result["reason"] == "already_configured"
     assert moved.data[CONF_PORT] == other_port
     assert moved.unique_id != existing.unique_id
-
-
-async def test_receiver_is_not_reconfigured_here(hass: HomeAssistant) -> None:
-    """The receiver has options instead of a reconfigure step."""
-    entry = MockConfigEntry(domain=DOMAIN, data={"entry_kind": "receiver"}, unique_id="receiver")
-    entry.add_to_hass(hass)
-    result = await entry.start_reconfigure_flow(hass)
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "use_options"
 
 
 async def test_reauth_wrong_then_right_password(

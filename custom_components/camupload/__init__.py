@@ -13,6 +13,7 @@ from .const import CONF_ENTRY_KIND, DOMAIN, EntryKind
 from .receiver import AccountError
 from .receiver_ha.archive_setup import archive_writer
 from .receiver_ha.hub import ReceiverHub, last_frames_folder
+from .receiver_ha.settings import CONNECTION_KEYS, ReceiverSettings
 from .receiver_ha.views import PhotoUploadView, StreamUploadView
 from .runtime import CamuploadConfigEntry, ReceiverRuntimeData, ServerRuntimeData, receiver_hub
 from .services import async_setup_services
@@ -37,11 +38,30 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     return True
 
 
+async def async_migrate_entry(hass: HomeAssistant, entry: CamuploadConfigEntry) -> bool:
+    """Bring an entry saved by an earlier version up to date; False for a later version's.
+
+    1.2: a receiver's connection settings (ports, addresses) moved from its options to its
+    data, where its Reconfigure step changes them.
+    """
+    if entry.version > 1:
+        return False
+    if entry.minor_version < 2:  # noqa: PLR2004 - the version this step migrates to
+        data, options = dict(entry.data), dict(entry.options)
+        if data.get(CONF_ENTRY_KIND) == EntryKind.RECEIVER:
+            data |= {key: options.pop(key) for key in CONNECTION_KEYS if key in options}
+        hass.config_entries.async_update_entry(entry, data=data, options=options, minor_version=2)
+        _LOGGER.debug("Migrated %s to version 1.2", entry.title)
+    return True
+
+
 async def async_setup_entry(hass: HomeAssistant, entry: CamuploadConfigEntry) -> bool:
     """Set up one receiver or upload-server entry."""
     kind = EntryKind(entry.data[CONF_ENTRY_KIND])
     if kind is EntryKind.RECEIVER:
-        hub = ReceiverHub(hass, entry, saver=archive_writer(hass, entry.options))
+        hub = ReceiverHub(
+            hass, entry, saver=archive_writer(hass, ReceiverSettings.from_entry(entry))
+        )
         await hub.async_start()
         entry.runtime_data = ReceiverRuntimeData(hub=hub)
         entry.async_on_unload(hub.async_stop)

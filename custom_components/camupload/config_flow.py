@@ -6,6 +6,7 @@ subentry flows (cameras, upload profiles) beside them.
 
 import logging
 from collections.abc import Mapping
+from functools import partial
 from types import MappingProxyType
 from typing import Any, Final
 
@@ -21,7 +22,7 @@ from homeassistant.config_entries import (
     SubentryFlowResult,
 )
 from homeassistant.const import CONF_HOST, CONF_PASSWORD
-from homeassistant.core import callback
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import selector
 
 from .const import (
@@ -34,7 +35,7 @@ from .const import (
 )
 from .receiver_ha import settings as receiver_settings
 from .receiver_ha.camera_flow import CameraSubentryFlow
-from .runtime import receiver_hub
+from .runtime import CamuploadConfigEntry, receiver_hub
 from .uploader.errors import UploadError
 from .uploader_ha.profile_flow import ProfileSubentryFlow
 from .uploader_ha.server_form import (
@@ -46,6 +47,7 @@ from .uploader_ha.server_form import (
     server_schema,
     server_title,
     server_unique_id,
+    shown_values,
     typed_password,
 )
 from .uploader_ha.settings import server_destination
@@ -65,16 +67,35 @@ def _held_ports(entry: ConfigEntry) -> receiver_settings.HeldPorts | None:
     )
 
 
-def _receiver_form(current: Mapping[str, Any], errors: Mapping[str, str]) -> dict[str, Any]:
-    """The receiver form's schema, errors and placeholders; a section with an error opens."""
-    shown = receiver_settings.form_errors(errors)
-    return {
-        "data_schema": receiver_settings.receiver_schema(
-            current, expand_advanced=receiver_settings.SECTION_ADVANCED in shown
-        ),
-        "errors": shown,
-        "description_placeholders": receiver_settings.error_placeholders(current),
-    }
+def _show_receiver_form(
+    flow: ConfigFlow | OptionsFlow,
+    step_id: str,
+    form: receiver_settings.ReceiverForm,
+    values: Mapping[str, Any],
+    errors: Mapping[str, str],
+) -> ConfigFlowResult:
+    """Show a receiver form filled with values; a section with an error opens."""
+    shown = form.errors(errors)
+    schema = form.schema(expand_advanced=receiver_settings.SECTION_ADVANCED in shown)
+    return flow.async_show_form(
+        step_id=step_id,
+        data_schema=flow.add_suggested_values_to_schema(schema, form.suggested(values)),
+        errors=shown,
+        description_placeholders=receiver_settings.error_placeholders(values),
+    )
+
+
+async def _async_receiver_errors(
+    hass: HomeAssistant, connection: Mapping[str, Any], held: receiver_settings.HeldPorts | None
+) -> dict[str, str]:
+    """The form errors of connection settings: busy ports, foreign addresses, or unknown."""
+    try:
+        return await hass.async_add_executor_job(
+            partial(receiver_settings.validate, connection, held=held)
+        )
+    except Exception:
+        _LOGGER.exception("Unexpected error while checking the receiver's settings")
+        return {"base": "unknown"}
 
 
 class _RedirectableFlow(ConfigSubentryFlow):
@@ -212,6 +233,8 @@ class CamuploadConfigFlow(ConfigFlow, domain=DOMAIN):
     """Adds an "Upload receiver" or an "Upload server"."""
 
     VERSION = 1
+    # 2: a receiver's connection settings moved from its options to its data.
+    MINOR_VERSION = 2
 
     @classmethod
     @callback
@@ -229,8 +252,8 @@ class CamuploadConfigFlow(ConfigFlow, domain=DOMAIN):
 
     @staticmethod
     @callback
-    def async_get_options_flow(config_entry: ConfigEntry) -> OptionsFlow:
-        """The receiver's options: ports, HTTP, limits and archive."""
+    def async_get_options_flow(config_entry: CamuploadConfigEntry) -> OptionsFlow:
+        """The receiver's options: HTTP on Home Assistant's port, limits and the archive."""
         del config_entry
         return ReceiverOptionsFlow()
 
@@ -253,20 +276,20 @@ class CamuploadConfigFlow(ConfigFlow, domain=DOMAIN):
         """Add the one receiver this Home Assistant runs."""
         await self.async_set_unique_id(RECEIVER_UNIQUE_ID)
         self._abort_if_unique_id_configured()
+        form = receiver_settings.ADD_FORM
         errors: dict[str, str] = {}
-        current: dict[str, Any] = {}
+        values: dict[str, Any] = {}
         if user_input is not None:
-            current = receiver_settings.normalize(user_input)
-            errors = await self.hass.async_add_executor_job(
-                lambda: receiver_settings.validate(current, held=None)
-            )
+            values = form.values(user_input)
+            connection, options = receiver_settings.split(values)
+            errors = await _async_receiver_errors(self.hass, connection, held=None)
             if not errors:
                 return self.async_create_entry(
                     title="Upload receiver",
-                    data={CONF_ENTRY_KIND: EntryKind.RECEIVER},
-                    options=current,
+                    data={CONF_ENTRY_KIND: EntryKind.RECEIVER, **connection},
+                    options=options,
                 )
-        return self.async_show_form(step_id=EntryKind.RECEIVER, **_receiver_form(current, errors))
+        return _show_receiver_form(self, EntryKind.RECEIVER, form, values, errors)
 
     async def _async_login_errors(
         self, data: Mapping[str, Any], placeholders: dict[str, str]
@@ -277,6 +300,9 @@ class CamuploadConfigFlow(ConfigFlow, domain=DOMAIN):
             _LOGGER.debug("Login check of %s failed: %s", data[CONF_HOST], err)
             placeholders["error"] = str(err)
             return {"base": error_key(err)}
+        except Exception:
+            _LOGGER.exception("Unexpected error while logging in to %s", data[CONF_HOST])
+            return {"base": "unknown"}
         return {}
 
     async def async_step_server(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
@@ -292,9 +318,21 @@ class CamuploadConfigFlow(ConfigFlow, domain=DOMAIN):
             errors = await self._async_login_errors(data, placeholders)
             if not errors:
                 return self.async_create_entry(title=server_title(data), data=data)
+        return self._show_server_form(EntryKind.SERVER, current, user_input, errors, placeholders)
+
+    def _show_server_form(
+        self,
+        step_id: str,
+        current: Mapping[str, Any],
+        user_input: Mapping[str, Any] | None,
+        errors: dict[str, str],
+        placeholders: dict[str, str],
+    ) -> ConfigFlowResult:
+        """The server form showing current values, and the password typed into user_input."""
+        shown = shown_values(current, password=typed_password(user_input))
         return self.async_show_form(
-            step_id=EntryKind.SERVER,
-            data_schema=server_schema(current, password=typed_password(user_input)),
+            step_id=step_id,
+            data_schema=self.add_suggested_values_to_schema(server_schema(), shown),
             errors=errors,
             description_placeholders=placeholders,
         )
@@ -302,10 +340,13 @@ class CamuploadConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Change a server's options; an empty password keeps the current one for the same login."""
+        """Change a server's options; an empty password keeps the current one for the same login.
+
+        The receiver's Reconfigure changes where cameras connect instead.
+        """
         entry = self._get_reconfigure_entry()
-        if entry.data.get(CONF_ENTRY_KIND) != EntryKind.SERVER:
-            return self.async_abort(reason="use_options")
+        if entry.data.get(CONF_ENTRY_KIND) == EntryKind.RECEIVER:
+            return await self.async_step_reconfigure_receiver()
         errors: dict[str, str] = {}
         placeholders = {"error": ""}
         current: Mapping[str, Any] = entry.data
@@ -326,12 +367,28 @@ class CamuploadConfigFlow(ConfigFlow, domain=DOMAIN):
                 return self.async_update_reload_and_abort(
                     entry, unique_id=server_unique_id(data), title=server_title(data), data=data
                 )
-        return self.async_show_form(
-            step_id="reconfigure",
-            data_schema=server_schema(current, password=typed_password(user_input)),
-            errors=errors,
-            description_placeholders=placeholders,
-        )
+        return self._show_server_form("reconfigure", current, user_input, errors, placeholders)
+
+    async def async_step_reconfigure_receiver(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change where cameras connect (ports, addresses); saving restarts the receiver."""
+        entry = self._get_reconfigure_entry()
+        form = receiver_settings.CONNECTION_FORM
+        errors: dict[str, str] = {}
+        values: Mapping[str, Any] = entry.data
+        if user_input is not None:
+            values = form.values(user_input)
+            errors = await _async_receiver_errors(self.hass, values, held=_held_ports(entry))
+            if not errors:
+                changed = self.hass.config_entries.async_update_entry(
+                    entry, data={**entry.data, **values}
+                )
+                if changed and entry.state is not ConfigEntryState.LOADED:
+                    # A receiver waiting to retry (a port was taken) has no update listener.
+                    self.hass.config_entries.async_schedule_reload(entry.entry_id)
+                return self.async_abort(reason="receiver_reconfigured")
+        return _show_receiver_form(self, "reconfigure_receiver", form, values, errors)
 
     async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
         """The server rejected the password: ask for a new one."""
@@ -359,18 +416,11 @@ class CamuploadConfigFlow(ConfigFlow, domain=DOMAIN):
 
 
 class ReceiverOptionsFlow(OptionsFlow):
-    """Change the receiver's options; saving reloads it, which re-binds its ports."""
+    """Change the receiver's options; saving reloads it (its Reconfigure changes its ports)."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Show and check the receiver's options."""
-        errors: dict[str, str] = {}
-        current: dict[str, Any] = dict(self.config_entry.options)
+        """Show and save the receiver's options."""
+        form = receiver_settings.OPTIONS_FORM
         if user_input is not None:
-            current = receiver_settings.normalize(user_input)
-            held = _held_ports(self.config_entry)
-            errors = await self.hass.async_add_executor_job(
-                lambda: receiver_settings.validate(current, held=held)
-            )
-            if not errors:
-                return self.async_create_entry(data=current)
-        return self.async_show_form(step_id="init", **_receiver_form(current, errors))
+            return self.async_create_entry(data=form.values(user_input))
+        return _show_receiver_form(self, "init", form, self.config_entry.options, {})

@@ -90,16 +90,42 @@ async def test_live_view_shows_each_upload(receiver: Receiver, frontend: Fronten
 
 
 async def test_receiver_options_form(receiver: Receiver, frontend: Frontend) -> None:
-    """The receiver's options (its gear) render every text, collapsed sections included."""
+    """The receiver's options (its gear) render every text, collapsed sections included.
+
+    Ports and addresses are not among them: the receiver's Reconfigure has them.
+    """
     del receiver
     audit = FormAudit()
     await frontend.open_integration_page()
     await frontend.configure_entry(RECEIVER_TITLE)
     await audit.check(
-        frontend, "receiver: options", frontend.dialog.get_by_label("FTP port", exact=True)
+        frontend,
+        "receiver: options",
+        frontend.dialog.get_by_text("Archive every image", exact=True).first,
+    )
+    assert not await frontend.dialog.get_by_label("FTP port", exact=True).count()
+    await frontend.close_dialog()
+    assert not audit.failures, audit.report()
+
+
+async def test_receiver_reconfigure_form(receiver: Receiver, frontend: Frontend) -> None:
+    """The receiver's Reconfigure (its ⋮ menu) shows where cameras connect, and saves.
+
+    Saved unchanged, the receiver keeps running; the message saying so renders too.
+    """
+    audit = FormAudit()
+    await frontend.open_integration_page()
+    await frontend.entry_menu(RECEIVER_TITLE, "Reconfigure")
+    port = frontend.dialog.get_by_label("FTP port", exact=True)
+    await audit.check(frontend, "receiver: reconfigure", port)
+    assert await port.input_value() == str(receiver.login.ftp_port)
+    await frontend.submit()
+    await audit.check(
+        frontend, "receiver: reconfigured", frontend.dialog.get_by_text("connection settings")
     )
     await frontend.close_dialog()
     assert not audit.failures, audit.report()
+    assert (await ftp_login_reply(receiver.login)).startswith("230")
 
 
 async def test_camera_reconfigure_form(receiver: Receiver, frontend: Frontend) -> None:

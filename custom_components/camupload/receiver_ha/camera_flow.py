@@ -3,7 +3,6 @@
 import contextlib
 import ipaddress
 import secrets
-from collections.abc import Mapping
 from typing import Any
 
 import voluptuous as vol
@@ -18,15 +17,11 @@ from yarl import URL
 
 from custom_components.camupload.const import (
     CONF_CAMERA_NAME,
-    CONF_FTP_PORT,
-    CONF_HTTP_ON_HA,
-    CONF_HTTP_PORT,
-    CONF_LISTEN_ADDRESS,
-    CONF_PUBLIC_ADDRESS,
     CONF_REGENERATE_PASSWORD,
     PASSWORD_BYTES,
-    RECEIVER_DEFAULTS,
 )
+
+from .settings import ReceiverSettings
 
 MAX_USERNAME_LENGTH = 32
 # Home Assistant's usual port, for the rare moment its HTTP server has not reported its own.
@@ -54,17 +49,16 @@ def derive_username(name: str, taken: set[str]) -> str:
 
 
 async def connection_details(
-    hass: HomeAssistant, options: Mapping[str, Any], username: str, password: str
+    hass: HomeAssistant, settings: ReceiverSettings, username: str, password: str
 ) -> dict[str, str]:
     """What the user types into the camera, as description placeholders.
 
     FTP and HTTP name the same host, so the page never shows two addresses for one receiver.
     """
-    options = {**RECEIVER_DEFAULTS, **options}
-    host = await camera_facing_host(hass, options)
-    base = _http_base(hass, options, host)
+    host = await camera_facing_host(hass, settings)
+    base = _http_base(hass, settings, host)
     photo = f"{base}/photo/{username}" if base else "-"
-    target = photo if base else f"ftp://{_url_host(host)}:{options[CONF_FTP_PORT]}/"
+    target = photo if base else f"ftp://{_url_host(host)}:{settings.ftp_port}/"
     # One option a line: the dialog's code block does not wrap, so a long line is cut off.
     curl_lines = [
         "curl -T image.jpg",
@@ -74,7 +68,7 @@ async def connection_details(
     ]
     return {
         "host": host,
-        "ftp_port": str(options[CONF_FTP_PORT]),
+        "ftp_port": str(settings.ftp_port),
         "username": username,
         "password": password,
         "photo_url": photo,
@@ -87,11 +81,11 @@ def _url_host(host: str) -> str:
     return f"[{host}]" if ":" in host else host
 
 
-def _http_base(hass: HomeAssistant, options: Mapping[str, Any], host: str) -> str:
+def _http_base(hass: HomeAssistant, settings: ReceiverSettings, host: str) -> str:
     """Where HTTP uploads go on the camera-facing host; empty when HTTP uploads are off."""
-    if options[CONF_HTTP_PORT]:
-        return f"http://{_url_host(host)}:{options[CONF_HTTP_PORT]}"
-    if not options[CONF_HTTP_ON_HA]:
+    if settings.http_port:
+        return f"http://{_url_host(host)}:{settings.http_port}"
+    if not settings.http_on_home_assistant:
         return ""
     # Home Assistant's own server rather than its internal URL, which may be a proxy's.
     api = hass.config.api
@@ -100,7 +94,7 @@ def _http_base(hass: HomeAssistant, options: Mapping[str, Any], host: str) -> st
     return f"{scheme}://{_url_host(host)}:{port}"
 
 
-async def camera_facing_host(hass: HomeAssistant, options: Mapping[str, Any]) -> str:
+async def camera_facing_host(hass: HomeAssistant, settings: ReceiverSettings) -> str:
     """The one address a camera uploads to, by FTP and by HTTP alike.
 
     In this order: the address announced to cameras (set for NAT or Docker); the listen
@@ -109,11 +103,10 @@ async def camera_facing_host(hass: HomeAssistant, options: Mapping[str, Any]) ->
     own address is useless to a camera, and cameras rarely resolve local names); the address
     of the interface Home Assistant reaches the network by.
     """
-    if options[CONF_PUBLIC_ADDRESS]:
-        return str(options[CONF_PUBLIC_ADDRESS])
-    listen = str(options[CONF_LISTEN_ADDRESS])
-    if not ipaddress.ip_address(listen).is_unspecified:
-        return listen
+    if settings.public_address:
+        return settings.public_address
+    if not ipaddress.ip_address(settings.listen_address).is_unspecified:
+        return settings.listen_address
     if hass.config.internal_url and (internal := URL(hass.config.internal_url).host):
         with contextlib.suppress(ValueError):
             return str(ipaddress.ip_address(internal))
@@ -141,7 +134,10 @@ class CameraSubentryFlow(ConfigSubentryFlow):
 
     async def _details(self) -> dict[str, str]:
         return await connection_details(
-            self.hass, self._get_entry().options, self._username, self._password
+            self.hass,
+            ReceiverSettings.from_entry(self._get_entry()),
+            self._username,
+            self._password,
         )
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:

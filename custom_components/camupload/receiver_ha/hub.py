@@ -5,10 +5,10 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 from aiohttp import web
 from homeassistant.config_entries import ConfigEntry
@@ -29,17 +29,18 @@ from custom_components.camupload.const import (
 )
 from custom_components.camupload.receiver import (
     Account,
-    Frame,
     ReceivedFile,
+    ReceivedFrame,
     Receiver,
     ReceiverStartError,
     Source,
 )
+from custom_components.camupload.shared.frame import Frame
 
 from .archive import safe_name
-from .camera_feed import CameraFeed, LatestFrame
+from .camera_feed import CameraFeed
 from .last_frame_store import LastFrameStore
-from .settings import engine_config
+from .settings import ReceiverSettings
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -58,7 +59,7 @@ type UploadHandler = Callable[[web.Request, str], Awaitable[web.StreamResponse]]
 class FrameSaver(Protocol):
     """Where every received item goes besides the entities (the archive)."""
 
-    def submit(self, camera: str, item: Frame | ReceivedFile) -> None:
+    def submit(self, camera: str, item: ReceivedFrame | ReceivedFile) -> None:
         """Queue an item for saving without blocking."""
 
     async def close(self) -> None:
@@ -114,14 +115,13 @@ class ReceiverHub:
         """Prepare the hub for entry; nothing listens until async_start()."""
         self.hass = hass
         self.entry = entry
-        self.options: Mapping[str, Any] = entry.options
-        self._data: Mapping[str, Any] = entry.data
+        self.settings = ReceiverSettings.from_entry(entry)
         self.cameras, accounts = cameras_of(entry)
         self.feeds = {camera_id: CameraFeed(time.monotonic) for camera_id in self.cameras}
         # Called for each camera added while the hub runs: the platforms add its entities.
         self._camera_added: list[Callable[[ReceiverCamera], None]] = []
         self.receiver = Receiver(
-            engine_config(entry.options),
+            self.settings.engine_config(),
             accounts,
             self._receive,
             on_auth_failure=self._auth_failed,
@@ -159,7 +159,7 @@ class ReceiverHub:
             self.hass, self._save_periodically(), "camupload last frame saver"
         )
 
-    def _restore_frames(self) -> dict[str, LatestFrame | None]:
+    def _restore_frames(self) -> dict[str, Frame | None]:
         self.store.keep_only(set(self.cameras))
         return {camera_id: self.store.load(camera_id) for camera_id in self.cameras}
 
@@ -177,7 +177,7 @@ class ReceiverHub:
 
     def settings_changed(self) -> bool:
         """Whether the entry's settings differ from the ones the hub runs with (reload then)."""
-        return self.entry.options != self.options or self.entry.data != self._data
+        return ReceiverSettings.from_entry(self.entry) != self.settings
 
     def follow_cameras(self, add: Callable[[ReceiverCamera], None]) -> None:
         """Call add for every camera now, and for each camera added while the hub runs."""
@@ -291,7 +291,7 @@ class ReceiverHub:
         if pending:
             await self.hass.async_add_executor_job(self._save_frames, pending)
 
-    def _save_frames(self, frames: dict[str, LatestFrame]) -> None:
+    def _save_frames(self, frames: dict[str, Frame]) -> None:
         with self._save_lock:
             for camera_id, frame in frames.items():
                 if camera_id not in self.cameras:
@@ -304,7 +304,7 @@ class ReceiverHub:
                     )
 
     @callback
-    def _receive(self, item: Frame | ReceivedFile) -> None:
+    def _receive(self, item: ReceivedFrame | ReceivedFile) -> None:
         camera = self.cameras.get(item.camera_id)
         if camera is None:
             return
@@ -316,7 +316,7 @@ class ReceiverHub:
         if camera.subentry_id not in self._trusted:
             self._clear_auth_failures(camera)
         self.feeds[camera.subentry_id].push(
-            LatestFrame(
+            Frame(
                 data=item.data,
                 received_at=item.received_at,
                 source=item.source,
@@ -326,7 +326,7 @@ class ReceiverHub:
         self._unsaved.add(camera.subentry_id)
         self._fire_event(camera, item)
 
-    def _fire_event(self, camera: ReceiverCamera, frame: Frame) -> None:
+    def _fire_event(self, camera: ReceiverCamera, frame: ReceivedFrame) -> None:
         if frame.source == "mjpeg":
             now = time.monotonic()
             if now - self._last_stream_event.get(camera.subentry_id, -1e9) < STREAM_EVENT_INTERVAL:

@@ -1,14 +1,20 @@
-"""The receiver entry's options: form schema, validation and the engine settings they make."""
+"""The receiver entry's settings: where each is stored, the forms, their checks, typed values.
+
+Where cameras connect (ports and addresses) is in the entry's data and changes through its
+Reconfigure step; everything else is an option (its Configure).
+"""
 
 import errno
 import ipaddress
 import socket
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from enum import Enum, auto
 from typing import Any, Final
 
 import voluptuous as vol
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.data_entry_flow import section
 from homeassistant.helpers import selector
 
@@ -31,7 +37,19 @@ from custom_components.camupload.const import (
 )
 from custom_components.camupload.receiver import ReceiverConfig
 
-INTEGER_OPTIONS = (
+# Where cameras connect: the entry's data, changed by its Reconfigure step.
+CONNECTION_KEYS: Final = (
+    CONF_FTP_PORT,
+    CONF_HTTP_PORT,
+    CONF_PASSIVE_PORTS,
+    CONF_LISTEN_ADDRESS,
+    CONF_PUBLIC_ADDRESS,
+)
+# Everything else: the entry's options.
+OPTION_KEYS: Final = tuple(key for key in RECEIVER_DEFAULTS if key not in CONNECTION_KEYS)
+OPTION_DEFAULTS: Final[Mapping[str, object]] = {key: RECEIVER_DEFAULTS[key] for key in OPTION_KEYS}
+
+INTEGER_OPTIONS: Final = (
     CONF_FTP_PORT,
     CONF_HTTP_PORT,
     CONF_MAX_UPLOAD_MB,
@@ -41,10 +59,12 @@ INTEGER_OPTIONS = (
     CONF_ARCHIVE_DAYS,
     CONF_ARCHIVE_MAX_MB,
 )
-
+TEXT_OPTIONS: Final = (CONF_PASSIVE_PORTS, CONF_PUBLIC_ADDRESS, CONF_LISTEN_ADDRESS)
+# Text fields a user may empty: no default, so an emptied one is left out and means empty.
+_EMPTIABLE: Final = (CONF_PASSIVE_PORTS, CONF_PUBLIC_ADDRESS)
 
 SECTION_ADVANCED: Final = "advanced"
-# Options few receivers change: the form keeps them in its collapsed "Advanced" section.
+# Settings few receivers change: the add form keeps them in its collapsed "Advanced" section.
 ADVANCED_OPTIONS: Final = (
     CONF_LISTEN_ADDRESS,
     CONF_PUBLIC_ADDRESS,
@@ -71,62 +91,110 @@ def _number(minimum: int, maximum: int, unit: str | None = None) -> selector.Num
     return selector.NumberSelector(config)
 
 
-def receiver_schema(current: Mapping[str, Any], *, expand_advanced: bool = False) -> vol.Schema:
-    """Build the receiver form, pre-filled with the current (or default) values.
+_TEXT = selector.TextSelector()
+_SWITCH = selector.BooleanSelector()
+_SELECTORS: Final[Mapping[str, Any]] = {
+    CONF_FTP_PORT: _number(1, 65535),
+    CONF_HTTP_PORT: _number(0, 65535),
+    CONF_PASSIVE_PORTS: _TEXT,
+    CONF_LISTEN_ADDRESS: _TEXT,
+    CONF_PUBLIC_ADDRESS: _TEXT,
+    CONF_HTTP_ON_HA: _SWITCH,
+    CONF_ARCHIVE: _SWITCH,
+    CONF_MAX_UPLOAD_MB: _number(1, 256, "MB"),
+    CONF_MEMORY_BUDGET_MB: _number(MIN_MEMORY_BUDGET_MB, MAX_MEMORY_BUDGET_MB, "MB"),
+    CONF_IDLE_AFTER: _number(1, 3600, "s"),
+    CONF_ONLINE_WINDOW: _number(10, 86400, "s"),
+    CONF_ARCHIVE_DAYS: _number(1, 3650, "d"),
+    CONF_ARCHIVE_MAX_MB: _number(10, 1_000_000, "MB"),
+}
 
-    The stored options are flat; the form nests the advanced ones in a section, which
-    ``normalize`` flattens again on submit.
+
+def _marker(key: str) -> vol.Marker:
+    if key in _EMPTIABLE:
+        return vol.Optional(key)
+    return vol.Required(key, default=RECEIVER_DEFAULTS[key])
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReceiverForm:
+    """One form of the receiver: its fields at the top, and those in "Advanced" (collapsed).
+
+    Stored settings are flat; the form nests the advanced ones in a section.
     """
-    values = {**RECEIVER_DEFAULTS, **current}
-    text = selector.TextSelector()
-    switch = selector.BooleanSelector()
-    advanced: dict[vol.Marker, Any] = {
-        vol.Required(CONF_LISTEN_ADDRESS, default=values[CONF_LISTEN_ADDRESS]): text,
-        vol.Optional(
-            CONF_PUBLIC_ADDRESS, description={"suggested_value": values[CONF_PUBLIC_ADDRESS]}
-        ): text,
-        vol.Optional(
-            CONF_PASSIVE_PORTS, description={"suggested_value": values[CONF_PASSIVE_PORTS]}
-        ): text,
-        vol.Required(CONF_HTTP_PORT, default=values[CONF_HTTP_PORT]): _number(0, 65535),
-        vol.Required(CONF_MAX_UPLOAD_MB, default=values[CONF_MAX_UPLOAD_MB]): _number(1, 256, "MB"),
-        vol.Required(CONF_MEMORY_BUDGET_MB, default=values[CONF_MEMORY_BUDGET_MB]): _number(
-            MIN_MEMORY_BUDGET_MB, MAX_MEMORY_BUDGET_MB, "MB"
-        ),
-        vol.Required(CONF_IDLE_AFTER, default=values[CONF_IDLE_AFTER]): _number(1, 3600, "s"),
-        vol.Required(CONF_ONLINE_WINDOW, default=values[CONF_ONLINE_WINDOW]): _number(
-            10, 86400, "s"
-        ),
-        vol.Required(CONF_ARCHIVE_DAYS, default=values[CONF_ARCHIVE_DAYS]): _number(1, 3650, "d"),
-        vol.Required(CONF_ARCHIVE_MAX_MB, default=values[CONF_ARCHIVE_MAX_MB]): _number(
-            10, 1_000_000, "MB"
-        ),
-    }
-    fields: dict[vol.Marker, Any] = {
-        vol.Required(CONF_FTP_PORT, default=values[CONF_FTP_PORT]): _number(1, 65535),
-        vol.Required(CONF_HTTP_ON_HA, default=values[CONF_HTTP_ON_HA]): switch,
-        vol.Required(CONF_ARCHIVE, default=values[CONF_ARCHIVE]): switch,
-        vol.Required(SECTION_ADVANCED): section(
-            vol.Schema(advanced), {"collapsed": not expand_advanced}
-        ),
-    }
-    return vol.Schema(fields)
+
+    top: tuple[str, ...]
+    advanced: tuple[str, ...] = ()
+
+    def schema(self, *, expand_advanced: bool = False) -> vol.Schema:
+        """The form with default values; a flow shows current ones as suggested values."""
+        fields: dict[vol.Marker, Any] = {_marker(key): _SELECTORS[key] for key in self.top}
+        if self.advanced:
+            inner = vol.Schema({_marker(key): _SELECTORS[key] for key in self.advanced})
+            fields[vol.Required(SECTION_ADVANCED)] = section(
+                inner, {"collapsed": not expand_advanced}
+            )
+        return vol.Schema(fields)
+
+    def suggested(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """Flat values as the form shows them: nested like the form, empty texts left out."""
+        shown = {
+            key: value
+            for key, value in values.items()
+            if key in self.top + self.advanced and value not in ("", None)
+        }
+        top = {key: value for key, value in shown.items() if key in self.top}
+        if not self.advanced:
+            return top
+        return {**top, SECTION_ADVANCED: {k: v for k, v in shown.items() if k in self.advanced}}
+
+    def values(self, user_input: Mapping[str, Any]) -> dict[str, Any]:
+        """The submitted form's settings: flat, integers as integers, text trimmed.
+
+        An emptied optional field is left out of the submission: it stores its (empty) default.
+        """
+        flat = {key: value for key, value in user_input.items() if key != SECTION_ADVANCED}
+        flat.update(user_input.get(SECTION_ADVANCED) or {})
+        values = {key: flat.get(key, RECEIVER_DEFAULTS[key]) for key in self.top + self.advanced}
+        for key in values.keys() & set(INTEGER_OPTIONS):
+            values[key] = int(values[key])
+        for key in values.keys() & set(TEXT_OPTIONS):
+            values[key] = str(values[key] or "").strip()
+        return values
+
+    def errors(self, errors: Mapping[str, str]) -> dict[str, str]:
+        """Errors by form field: the frontend shows a section's error above the section only.
+
+        Each error code of an advanced field names its field, so one message per section suffices.
+        """
+        shown: dict[str, str] = {}
+        for key, error in errors.items():
+            shown.setdefault(SECTION_ADVANCED if key in self.advanced else key, error)
+        return shown
 
 
-def form_errors(errors: Mapping[str, str]) -> dict[str, str]:
-    """Errors by form field: the frontend shows a section's error above the section only.
+# Adding the receiver asks for everything, the rarely changed settings under "Advanced".
+ADD_FORM: Final = ReceiverForm(
+    top=(CONF_FTP_PORT, CONF_HTTP_ON_HA, CONF_ARCHIVE), advanced=ADVANCED_OPTIONS
+)
+# The entry's Reconfigure: where cameras connect.
+CONNECTION_FORM: Final = ReceiverForm(top=CONNECTION_KEYS)
+# The entry's Configure: everything else.
+OPTIONS_FORM: Final = ReceiverForm(
+    top=(CONF_HTTP_ON_HA, CONF_ARCHIVE),
+    advanced=tuple(key for key in ADVANCED_OPTIONS if key in OPTION_KEYS),
+)
 
-    Each error code of an advanced field names its field, so one message per section suffices.
-    """
-    shown: dict[str, str] = {}
-    for key, error in errors.items():
-        shown.setdefault(SECTION_ADVANCED if key in ADVANCED_OPTIONS else key, error)
-    return shown
+
+def split(values: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Flat settings as the entry stores them: (connection settings for data, options)."""
+    data = {key: value for key, value in values.items() if key in CONNECTION_KEYS}
+    return data, {key: value for key, value in values.items() if key not in CONNECTION_KEYS}
 
 
-def error_placeholders(options: Mapping[str, Any]) -> dict[str, str]:
+def error_placeholders(values: Mapping[str, Any]) -> dict[str, str]:
     """The values the error messages quote, so a busy port is named."""
-    values = {**RECEIVER_DEFAULTS, **options}
+    values = {**RECEIVER_DEFAULTS, **values}
     return {
         key: str(values[key])
         for key in (CONF_FTP_PORT, CONF_HTTP_PORT, CONF_PASSIVE_PORTS, CONF_LISTEN_ADDRESS)
@@ -145,19 +213,6 @@ def parse_port_range(text: str) -> range | None:
     if not 1024 <= low <= high <= 65535:  # noqa: PLR2004 - unprivileged TCP ports
         raise ValueError(text)
     return range(low, high + 1)
-
-
-def normalize(user_input: Mapping[str, Any]) -> dict[str, Any]:
-    """Turn a submitted form into stored options: flat, integers as integers, text trimmed."""
-    # The advanced section arrives as a dict of its own; stored options stay flat.
-    flat = {key: value for key, value in user_input.items() if key != SECTION_ADVANCED}
-    flat.update(user_input.get(SECTION_ADVANCED) or {})
-    options = {**RECEIVER_DEFAULTS, **flat}
-    for key in INTEGER_OPTIONS:
-        options[key] = int(options[key])
-    for key in (CONF_PASSIVE_PORTS, CONF_PUBLIC_ADDRESS, CONF_LISTEN_ADDRESS):
-        options[key] = str(options.get(key) or "").strip()
-    return options
 
 
 class _BindError(Enum):
@@ -198,45 +253,45 @@ class HeldPorts:
         return self.ports if new == old or new.is_unspecified or old.is_unspecified else frozenset()
 
 
-# Form error per port option when another program holds it; each names the port it quotes.
+# Form error per port setting when another program holds it; each names the port it quotes.
 _PORT_IN_USE: Final = {CONF_FTP_PORT: "ftp_port_in_use", CONF_HTTP_PORT: "http_port_in_use"}
 
 
-def validate(options: Mapping[str, Any], *, held: HeldPorts | None) -> dict[str, str]:
-    """Check options; returns form errors by option. Blocking: run it in an executor.
+def validate(connection: Mapping[str, Any], *, held: HeldPorts | None) -> dict[str, str]:
+    """Check connection settings; returns form errors by key. Blocking: run it in an executor.
 
     `held` are the running receiver's own ports (None when none runs): saving releases them.
     """
-    host = options[CONF_LISTEN_ADDRESS]
+    host = connection[CONF_LISTEN_ADDRESS]
     try:
         ipaddress.ip_address(host)
     except ValueError:
         return {CONF_LISTEN_ADDRESS: "invalid_listen_address"}
     errors: dict[str, str] = {}
-    if options[CONF_PUBLIC_ADDRESS]:
+    if connection[CONF_PUBLIC_ADDRESS]:
         # PASV replies carry an IPv4 address.
         try:
-            ipaddress.IPv4Address(options[CONF_PUBLIC_ADDRESS])
+            ipaddress.IPv4Address(connection[CONF_PUBLIC_ADDRESS])
         except ValueError:
             errors[CONF_PUBLIC_ADDRESS] = "invalid_public_address"
     # Once, before any port: a port test on a foreign address would blame the port.
     if _bind_error(host, 0) is _BindError.NO_SUCH_ADDRESS:
         return errors | {CONF_LISTEN_ADDRESS: "address_not_available"}
-    return errors | _port_errors(options, held.freed_for(host) if held else frozenset())
+    return errors | _port_errors(connection, held.freed_for(host) if held else frozenset())
 
 
-def _port_errors(options: Mapping[str, Any], ours: frozenset[int]) -> dict[str, str]:
+def _port_errors(connection: Mapping[str, Any], ours: frozenset[int]) -> dict[str, str]:
     """Ports another program holds, and port choices that clash (blocking)."""
     errors: dict[str, str] = {}
-    host = options[CONF_LISTEN_ADDRESS]
+    host = connection[CONF_LISTEN_ADDRESS]
     for key, in_use in _PORT_IN_USE.items():
-        port = options[key]
+        port = connection[key]
         if port and port not in ours and _bind_error(host, port) is not None:
             errors[key] = in_use
-    if options[CONF_HTTP_PORT] and options[CONF_HTTP_PORT] == options[CONF_FTP_PORT]:
+    if connection[CONF_HTTP_PORT] and connection[CONF_HTTP_PORT] == connection[CONF_FTP_PORT]:
         errors[CONF_HTTP_PORT] = "same_port"
     try:
-        passive = parse_port_range(options[CONF_PASSIVE_PORTS])
+        passive = parse_port_range(connection[CONF_PASSIVE_PORTS])
     except ValueError:
         errors[CONF_PASSIVE_PORTS] = "invalid_port_range"
     else:
@@ -250,18 +305,58 @@ def _any_free(host: str, ports: range, ours: frozenset[int]) -> bool:
     return any(port not in ours and _bind_error(host, port) is None for port in ports)
 
 
-def engine_config(options: Mapping[str, Any]) -> ReceiverConfig:
-    """The receiver engine's settings for stored options.
+@dataclass(frozen=True, kw_only=True)
+class ReceiverSettings:
+    """A receiver entry as the hub runs it: connection settings from data, the rest options."""
 
-    Options saved before an option existed get its default.
-    """
-    options = {**RECEIVER_DEFAULTS, **options}
-    return ReceiverConfig(
-        host=options[CONF_LISTEN_ADDRESS],
-        ftp_port=options[CONF_FTP_PORT],
-        http_port=options[CONF_HTTP_PORT] or None,
-        passive_ports=parse_port_range(options[CONF_PASSIVE_PORTS]),
-        public_address=options[CONF_PUBLIC_ADDRESS] or None,
-        max_upload_size=options[CONF_MAX_UPLOAD_MB] * MIB,
-        memory_budget=options[CONF_MEMORY_BUDGET_MB] * MIB,
-    )
+    listen_address: str
+    ftp_port: int
+    http_port: int | None  # a dedicated HTTP port; None: Home Assistant's own only
+    passive_ports: range | None  # None: any free port
+    public_address: str | None  # announced to cameras; None: the connection's own address
+    http_on_home_assistant: bool
+    max_upload_size: int  # bytes
+    memory_budget: int  # bytes
+    idle_after: timedelta
+    online_window: timedelta
+    archive: bool
+    archive_days: int
+    archive_max_size: int  # bytes
+
+    @classmethod
+    def from_entry(cls, entry: ConfigEntry) -> "ReceiverSettings":
+        """Read a receiver entry; a setting saved before it existed takes its default."""
+        return cls.from_stored(entry.data, entry.options)
+
+    @classmethod
+    def from_stored(cls, data: Mapping[str, Any], options: Mapping[str, Any]) -> "ReceiverSettings":
+        """Read stored data and options (only the connection settings count in data)."""
+        values = {key: data.get(key, RECEIVER_DEFAULTS[key]) for key in CONNECTION_KEYS}
+        values |= {key: options.get(key, RECEIVER_DEFAULTS[key]) for key in OPTION_KEYS}
+        return cls(
+            listen_address=values[CONF_LISTEN_ADDRESS],
+            ftp_port=int(values[CONF_FTP_PORT]),
+            http_port=int(values[CONF_HTTP_PORT]) or None,
+            passive_ports=parse_port_range(values[CONF_PASSIVE_PORTS]),
+            public_address=values[CONF_PUBLIC_ADDRESS] or None,
+            http_on_home_assistant=bool(values[CONF_HTTP_ON_HA]),
+            max_upload_size=int(values[CONF_MAX_UPLOAD_MB]) * MIB,
+            memory_budget=int(values[CONF_MEMORY_BUDGET_MB]) * MIB,
+            idle_after=timedelta(seconds=values[CONF_IDLE_AFTER]),
+            online_window=timedelta(seconds=values[CONF_ONLINE_WINDOW]),
+            archive=bool(values[CONF_ARCHIVE]),
+            archive_days=int(values[CONF_ARCHIVE_DAYS]),
+            archive_max_size=int(values[CONF_ARCHIVE_MAX_MB]) * MIB,
+        )
+
+    def engine_config(self) -> ReceiverConfig:
+        """The receiver engine's settings."""
+        return ReceiverConfig(
+            host=self.listen_address,
+            ftp_port=self.ftp_port,
+            http_port=self.http_port,
+            passive_ports=self.passive_ports,
+            public_address=self.public_address,
+            max_upload_size=self.max_upload_size,
+            memory_budget=self.memory_budget,
+        )

@@ -10,7 +10,7 @@ from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.http import HomeAssistantView
 
-from custom_components.camupload.const import CONF_HTTP_ON_HA, DOMAIN, RECEIVER_UNIQUE_ID
+from custom_components.camupload.const import DOMAIN, RECEIVER_UNIQUE_ID
 from custom_components.camupload.runtime import ReceiverRuntimeData
 
 from .hub import ReceiverHub
@@ -24,7 +24,10 @@ def serving_hub(hass: HomeAssistant) -> ReceiverHub | None:
     if entry is None or entry.state is not ConfigEntryState.LOADED:
         return None
     runtime = entry.runtime_data
-    if not isinstance(runtime, ReceiverRuntimeData) or not runtime.hub.options[CONF_HTTP_ON_HA]:
+    if (
+        not isinstance(runtime, ReceiverRuntimeData)
+        or not runtime.hub.settings.http_on_home_assistant
+    ):
         return None
     return runtime.hub
 

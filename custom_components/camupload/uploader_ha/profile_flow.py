@@ -1,5 +1,6 @@
 """Upload profile subentries of a server: the MOBOTIX "FTP Profiles" dialog, one profile each."""
 
+import logging
 from collections.abc import Mapping
 from typing import Any, Final
 
@@ -61,6 +62,8 @@ from .naming import (
 )
 from .settings import PROFILE_DEFAULTS, ProfileSettings
 
+_LOGGER = logging.getLogger(__name__)
+
 MAX_IMAGE_SIDE: Final = 10000  # pixels, for width and height
 
 _TEXT = selector.TextSelector()
@@ -106,6 +109,15 @@ EMPTY_VALUES: Final[Mapping[str, Any]] = {
     CONF_INTERVAL: DEFAULT_INTERVAL,  # only "Every N seconds" uses it
 }
 
+# The fields above the sections.
+_TOP_FIELDS: Final = (
+    CONF_PROFILE_NAME,
+    CONF_CAMERA,
+    CONF_DIRECTORY,
+    CONF_FILE_NAME,
+    CONF_FILE_TYPE,
+)
+
 # Shown in the form's descriptions: "Current destination" when it renders, else a hint.
 PREVIEW_SHOWN: Final = "shown"
 PREVIEW_UNAVAILABLE: Final = "unavailable"
@@ -136,21 +148,19 @@ def _has_overrides(values: Mapping[str, Any]) -> bool:
     )
 
 
-def profile_schema(current: Mapping[str, Any], *, password: str = "") -> vol.Schema:
-    """The profile form in sections, filled with current (flat) values.
+def profile_schema(current: Mapping[str, Any]) -> vol.Schema:
+    """The profile form in sections, with its defaults; shown_values() fills it.
 
-    The stored override password is never sent to the browser; `password` is what the user
-    typed into this form, shown again after an error.
+    The current (flat) values decide which sections open.
     """
     values = {**PROFILE_DEFAULTS, **current}
 
     def req(key: str) -> vol.Required:
-        return vol.Required(key, default=values[key])
+        return vol.Required(key, default=PROFILE_DEFAULTS[key])
 
     def opt(key: str) -> vol.Optional:
         # No default: a field the user empties is left out, and EMPTY_VALUES says what it means.
-        shown = values.get(key)
-        return vol.Optional(key, description={"suggested_value": shown} if shown else None)
+        return vol.Optional(key)
 
     def part(fields: dict[vol.Marker, Any], *, collapsed: bool) -> section:
         return section(vol.Schema(fields), {"collapsed": collapsed})
@@ -161,10 +171,10 @@ def profile_schema(current: Mapping[str, Any], *, password: str = "") -> vol.Sch
     )
     return vol.Schema(
         {
-            vol.Required(CONF_PROFILE_NAME, default=values.get(CONF_PROFILE_NAME, "")): _TEXT,
-            vol.Required(
-                CONF_CAMERA, default=values.get(CONF_CAMERA) or vol.UNDEFINED
-            ): selector.EntitySelector(selector.EntitySelectorConfig(domain="camera")),
+            vol.Required(CONF_PROFILE_NAME, default=""): _TEXT,
+            vol.Required(CONF_CAMERA): selector.EntitySelector(
+                selector.EntitySelectorConfig(domain="camera")
+            ),
             opt(CONF_DIRECTORY): _TEXT,
             req(CONF_FILE_NAME): _TEXT,
             req(CONF_FILE_TYPE): _choice(CONF_FILE_TYPE, [t.value for t in FileType]),
@@ -196,10 +206,7 @@ def profile_schema(current: Mapping[str, Any], *, password: str = "") -> vol.Sch
                     opt(CONF_OVERRIDE_HOST): _TEXT,
                     opt(CONF_OVERRIDE_PORT): _number(1, 65535),
                     opt(CONF_OVERRIDE_USERNAME): _TEXT,
-                    vol.Optional(
-                        CONF_OVERRIDE_PASSWORD,
-                        description={"suggested_value": password} if password else None,
-                    ): _PASSWORD,
+                    opt(CONF_OVERRIDE_PASSWORD): _PASSWORD,
                     req(CONF_OVERRIDE_MODE): _choice(
                         CONF_OVERRIDE_MODE, [m.value for m in TransferMode]
                     ),
@@ -215,6 +222,26 @@ def profile_schema(current: Mapping[str, Any], *, password: str = "") -> vol.Sch
             ),
         }
     )
+
+
+def shown_values(current: Mapping[str, Any], *, password: str = "") -> dict[str, Any]:
+    """The values the profile form shows (suggested values), nested in its sections.
+
+    An empty value is left out, so an emptiable field shows empty. The stored override
+    password is never sent to the browser; `password` is what the user typed into this form,
+    shown again after an error.
+    """
+    values = {**PROFILE_DEFAULTS, **current, CONF_OVERRIDE_PASSWORD: password}
+    in_section = {key: name for name, keys in PROFILE_SECTIONS.items() for key in keys}
+    shown: dict[str, Any] = {name: {} for name in PROFILE_SECTIONS}
+    for key, value in values.items():
+        if value in ("", None) or (key in EMPTY_VALUES and not value):
+            continue
+        if (name := in_section.get(key)) is not None:
+            shown[name][key] = value
+        elif key in _TOP_FIELDS:
+            shown[key] = value
+    return shown
 
 
 def flatten_sections(user_input: Mapping[str, Any]) -> dict[str, Any]:
@@ -309,7 +336,11 @@ class ProfileSubentryFlow(ConfigSubentryFlow):
                 data[CONF_OVERRIDE_PASSWORD] = current.get(CONF_OVERRIDE_PASSWORD, "")
             data[CONF_PROFILE_NUMBER] = current.get(CONF_PROFILE_NUMBER) or self._next_number()
             shown = {**data, CONF_PROFILE_NAME: name}
-            errors = self._check(name, data, placeholders)
+            try:
+                errors = self._check(name, data, placeholders)
+            except Exception:
+                _LOGGER.exception("Unexpected error while checking the profile %s", name)
+                errors = {"base": "unknown"}
             if not errors:
                 if step_id == "user":
                     return self.async_create_entry(title=name, data=data)
@@ -319,17 +350,22 @@ class ProfileSubentryFlow(ConfigSubentryFlow):
         placeholders.update(self._preview(shown))
         return self.async_show_form(
             step_id=step_id,
-            data_schema=profile_schema(shown, password=typed_password),
+            data_schema=self.add_suggested_values_to_schema(
+                profile_schema(shown), shown_values(shown, password=typed_password)
+            ),
             errors=errors,
             description_placeholders=placeholders,
         )
 
     def _preview(self, values: Mapping[str, Any]) -> dict[str, str]:
         """The placeholders of the "Current destination" line, from what the form holds."""
-        settings = ProfileSettings.from_data(str(values.get(CONF_PROFILE_NAME, "")), values)
         try:
+            settings = ProfileSettings.from_data(str(values.get(CONF_PROFILE_NAME, "")), values)
             destination = preview_destination(self.hass, settings)
         except NameTemplateError:  # the form's error names what is wrong
+            return {"preview": PREVIEW_UNAVAILABLE, "destination": ""}
+        except Exception:  # the check failed the same way and says so
+            _LOGGER.debug("Cannot preview the destination", exc_info=True)
             return {"preview": PREVIEW_UNAVAILABLE, "destination": ""}
         return {"preview": PREVIEW_SHOWN, "destination": destination}
 

@@ -19,9 +19,7 @@ from custom_components.camupload.const import (
     CONF_PASSIVE,
     CONF_PROTOCOL,
     CONF_VERIFY_TLS,
-    DEFAULT_PORTS,
     EntryKind,
-    Protocol,
 )
 from custom_components.camupload.uploader.errors import (
     AuthenticationError,
@@ -31,7 +29,13 @@ from custom_components.camupload.uploader.errors import (
 )
 from custom_components.camupload.uploader.ftp_client import FtpClient
 from custom_components.camupload.uploader.http_client import HttpSender
-from custom_components.camupload.uploader.model import Destination, OutgoingFile, RemoteFile
+from custom_components.camupload.uploader.model import (
+    DEFAULT_PORTS,
+    Destination,
+    OutgoingFile,
+    Protocol,
+    RemoteFile,
+)
 from custom_components.camupload.uploader.network_test import TEST_DATA, TEST_FILE_NAME
 
 _LOGGER = logging.getLogger(__name__)
@@ -44,45 +48,54 @@ PORT_SELECTOR = selector.NumberSelector(
 PASSWORD_SELECTOR = selector.TextSelector(
     selector.TextSelectorConfig(type=selector.TextSelectorType.PASSWORD)
 )
+# The fields of the server form, which are the server entry's data besides its kind.
+SERVER_FIELDS = (
+    CONF_PROTOCOL,
+    CONF_HOST,
+    CONF_PORT,
+    CONF_USERNAME,
+    CONF_PASSWORD,
+    CONF_PASSIVE,
+    CONF_VERIFY_TLS,
+    CONF_HTTP_PATH,
+)
 
 
-def _suggested(value: object) -> dict[str, object] | None:
-    """Show a value without making it a default: a field the user empties stays empty."""
-    return {"suggested_value": value} if value else None
-
-
-def server_schema(current: Mapping[str, Any], *, password: str = "") -> vol.Schema:
-    """The server form, filled with current values.
-
-    The stored password is never sent to the browser; `password` is what the user typed into
-    this form, shown again after an error.
-    """
+def server_schema() -> vol.Schema:
+    """The server form with its defaults; a flow shows values with shown_values()."""
     return vol.Schema(
         {
-            vol.Required(
-                CONF_PROTOCOL, default=current.get(CONF_PROTOCOL, Protocol.FTP)
-            ): selector.SelectSelector(
+            vol.Required(CONF_PROTOCOL, default=Protocol.FTP): selector.SelectSelector(
                 selector.SelectSelectorConfig(
                     options=[p.value for p in Protocol], translation_key=CONF_PROTOCOL
                 )
             ),
-            vol.Required(CONF_HOST, default=current.get(CONF_HOST, "")): selector.TextSelector(),
-            vol.Optional(CONF_PORT, description=_suggested(current.get(CONF_PORT))): PORT_SELECTOR,
-            vol.Optional(
-                CONF_USERNAME, description=_suggested(current.get(CONF_USERNAME))
-            ): selector.TextSelector(),
-            vol.Optional(CONF_PASSWORD, description=_suggested(password)): PASSWORD_SELECTOR,
-            vol.Required(
-                CONF_PASSIVE, default=current.get(CONF_PASSIVE, True)
-            ): selector.BooleanSelector(),
-            vol.Required(
-                CONF_VERIFY_TLS, default=current.get(CONF_VERIFY_TLS, True)
-            ): selector.BooleanSelector(),
-            vol.Optional(
-                CONF_HTTP_PATH, description=_suggested(current.get(CONF_HTTP_PATH))
-            ): selector.TextSelector(),
+            vol.Required(CONF_HOST, default=""): selector.TextSelector(),
+            vol.Optional(CONF_PORT): PORT_SELECTOR,
+            vol.Optional(CONF_USERNAME): selector.TextSelector(),
+            vol.Optional(CONF_PASSWORD): PASSWORD_SELECTOR,
+            vol.Required(CONF_PASSIVE, default=True): selector.BooleanSelector(),
+            vol.Required(CONF_VERIFY_TLS, default=True): selector.BooleanSelector(),
+            vol.Optional(CONF_HTTP_PATH): selector.TextSelector(),
         }
     )
+
+
+def shown_values(current: Mapping[str, Any], *, password: str = "") -> dict[str, Any]:
+    """The values the server form shows, as suggested values; an empty one is left out.
+
+    The stored password is never sent to the browser; `password` is what the user typed into
+    this form, shown again after an error. A field left out shows empty (or its default),
+    and a field the user empties is left out of the submission.
+    """
+    shown = {
+        key: value
+        for key, value in current.items()
+        if key in SERVER_FIELDS and key != CONF_PASSWORD and value not in ("", None)
+    }
+    if password:
+        shown[CONF_PASSWORD] = password
+    return shown
 
 
 def server_data(user_input: Mapping[str, Any]) -> dict[str, Any]:
