@@ -17,7 +17,8 @@ from pytest_homeassistant_custom_component.typing import (
 )
 
 from custom_components.camupload import media_source as camupload_media
-from custom_components.camupload.receiver.model import Frame, ReceivedFile
+from custom_components.camupload.const import DOMAIN
+from custom_components.camupload.receiver.model import ReceivedFile, ReceivedFrame
 from custom_components.camupload.receiver_ha.archive import FrameArchive
 
 ROOT_ID = "media-source://camupload"
@@ -44,12 +45,40 @@ async def archive(hass: HomeAssistant, tmp_path: Path) -> FrameArchive:
 
 def store(archive: FrameArchive) -> None:
     """Two cameras, two days, three frames, a clip and a log."""
-    archive.save("front", Frame(jpeg("one"), "u", "front", FIRST, "ftp"))
-    archive.save("front", Frame(jpeg("two"), "u", "front", FIRST + timedelta(minutes=5), "http"))
-    archive.save("front", Frame(jpeg("old"), "u", "front", FIRST - timedelta(days=1), "ftp"))
+    archive.save(
+        "front",
+        ReceivedFrame(
+            data=jpeg("one"), username="u", camera_id="front", received_at=FIRST, source="ftp"
+        ),
+    )
+    archive.save(
+        "front",
+        ReceivedFrame(
+            data=jpeg("two"),
+            username="u",
+            camera_id="front",
+            received_at=FIRST + timedelta(minutes=5),
+            source="http",
+        ),
+    )
+    archive.save(
+        "front",
+        ReceivedFrame(
+            data=jpeg("old"),
+            username="u",
+            camera_id="front",
+            received_at=FIRST - timedelta(days=1),
+            source="ftp",
+        ),
+    )
     archive.save("front", ReceivedFile(b"mp4", "u", "front", FIRST, "ftp", "clip.mp4"))
     archive.save("front", ReceivedFile(b"log", "u", "front", FIRST, "ftp", "camera.log"))
-    archive.save("garden", Frame(jpeg("garden"), "u", "garden", FIRST, "ftp"))
+    archive.save(
+        "garden",
+        ReceivedFrame(
+            data=jpeg("garden"), username="u", camera_id="garden", received_at=FIRST, source="ftp"
+        ),
+    )
 
 
 async def test_browse_cameras_days_and_images(hass: HomeAssistant, archive: FrameArchive) -> None:
@@ -95,7 +124,13 @@ async def test_browse_caps_long_days(
     """Beyond MAX_BROWSE_ITEMS the newest are shown and the rest counted."""
     monkeypatch.setattr(camupload_media, "MAX_BROWSE_ITEMS", 2)
     for index in range(5):
-        frame = Frame(jpeg(str(index)), "u", "front", FIRST + timedelta(seconds=index), "ftp")
+        frame = ReceivedFrame(
+            data=jpeg(str(index)),
+            username="u",
+            camera_id="front",
+            received_at=FIRST + timedelta(seconds=index),
+            source="ftp",
+        )
         await hass.async_add_executor_job(archive.save, "front", frame)
     day = await media_source.async_browse_media(hass, f"{ROOT_ID}/front/2024-05-10")
     assert day.children is not None
@@ -239,3 +274,45 @@ async def test_view_is_registered_once(hass: HomeAssistant, archive: FrameArchiv
         and route.resource.canonical == "/api/camupload/archive/{relative}"
     ]
     assert [route.method for route in routes].count("GET") == 1
+
+
+ERROR_DAY = "front/2024-05-10"  # a day folder of the archive
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        ("browse_media", "front/yesterday", "is not a folder of the Camera Upload archive"),
+        ("resolve_media", f"{ERROR_DAY}/missing.jpg", "is not a file in the Camera Upload archive"),
+        (
+            "resolve_media",
+            f"{ERROR_DAY}/camera.log",
+            "is not an image, video or audio file, so it cannot be played",
+        ),
+    ],
+)
+async def test_media_browser_errors_are_translated(
+    hass: HomeAssistant,
+    hass_ws_client: WebSocketGenerator,
+    tmp_path: Path,
+    case: tuple[str, str, str],
+) -> None:
+    """The media browser shows the archive's errors in words, from strings.json."""
+    request, identifier, says = case
+    hass.config.media_dirs = {"local": str(tmp_path / "media")}
+    assert await async_setup_component(hass, DOMAIN, {})
+    assert await async_setup_component(hass, "media_source", {})
+    day = camupload_media.archive_root(hass) / ERROR_DAY
+    await hass.async_add_executor_job(lambda: day.mkdir(parents=True))
+    await hass.async_add_executor_job((day / "camera.log").write_bytes, b"log")
+    websocket = await hass_ws_client(hass)
+    await websocket.send_json(
+        {
+            "id": 1,
+            "type": f"media_source/{request}",
+            "media_content_id": f"media-source://{DOMAIN}/{identifier}",
+        }
+    )
+    answer = await websocket.receive_json()
+    assert not answer["success"]
+    assert answer["error"]["message"] == f"{identifier} {says}"

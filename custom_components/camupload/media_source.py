@@ -86,12 +86,18 @@ class ArchiveMediaSource(MediaSource):
         try:
             path = await self.hass.async_add_executor_job(index.resolve, item.identifier)
         except (ArchivePathError, OSError) as err:
-            msg = f"Not an archived file: {item.identifier}"
-            raise Unresolvable(msg) from err
+            raise Unresolvable(
+                translation_domain=DOMAIN,
+                translation_key="not_archived_file",
+                translation_placeholders={"identifier": item.identifier},
+            ) from err
         mime_type = mime_type_of(path.name)
         if mime_type.split("/")[0] not in MEDIA_MIME_TYPES:
-            msg = f"Not a media file: {item.identifier}"
-            raise Unresolvable(msg)
+            raise Unresolvable(
+                translation_domain=DOMAIN,
+                translation_key="not_media_file",
+                translation_placeholders={"identifier": item.identifier},
+            )
         return PlayMedia(archive_url(item.identifier), mime_type)
 
     async def async_browse_media(self, item: MediaSourceItem) -> BrowseMediaSource:
@@ -108,9 +114,8 @@ class ArchiveMediaSource(MediaSource):
                 items = await self.hass.async_add_executor_job(index.items, parts[0], day)
                 return self._day(parts[0], day, items)
         except ArchivePathError as err:
-            raise BrowseError(str(err)) from err
-        msg = f"Not an archive folder: {item.identifier}"
-        raise BrowseError(msg)
+            raise _not_a_folder(item.identifier) from err
+        raise _not_a_folder(item.identifier)
 
     def _folder(self, identifier: str, title: str, children_class: MediaClass) -> BrowseMediaSource:
         return BrowseMediaSource(
@@ -143,6 +148,14 @@ class ArchiveMediaSource(MediaSource):
         folder.children = [_browse_item(item) for item in media[:MAX_BROWSE_ITEMS]]
         folder.not_shown = len(media) - len(folder.children)
         return folder
+
+
+def _not_a_folder(identifier: str) -> BrowseError:
+    return BrowseError(
+        translation_domain=DOMAIN,
+        translation_key="not_archive_folder",
+        translation_placeholders={"identifier": identifier},
+    )
 
 
 def _browse_item(item: ArchiveItem) -> BrowseMediaSource:
