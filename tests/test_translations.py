@@ -1,6 +1,8 @@
 """The shipped translations: English equals strings.json, and every text renders in the frontend."""
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 from homeassistant.util.yaml import load_yaml_dict
@@ -8,13 +10,48 @@ from homeassistant.util.yaml import load_yaml_dict
 from tests.frontend_text import render_failures
 
 PACKAGE = Path(__file__).parent.parent / "custom_components" / "camupload"
+BUILD = Path(__file__).parent.parent / "scripts" / "translations.py"
 
 
-def test_english_translation_matches_strings() -> None:
-    """Home Assistant loads translations/en.json for custom integrations: keep it in step."""
-    strings = json.loads((PACKAGE / "strings.json").read_text(encoding="utf-8"))
-    english = json.loads((PACKAGE / "translations" / "en.json").read_text(encoding="utf-8"))
-    assert strings == english
+def _build_translations(*arguments: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(BUILD), *arguments], capture_output=True, text=True, check=False
+    )
+
+
+def test_english_translation_is_strings_resolved() -> None:
+    """Home Assistant loads translations/en.json of a custom integration as it is.
+
+    So en.json must be strings.json with its [%key:...%] references resolved.
+    """
+    result = _build_translations("--check")
+    assert result.returncode == 0, result.stderr
+    english = (PACKAGE / "translations" / "en.json").read_text(encoding="utf-8")
+    assert "[%key:" not in english
+    strings = (PACKAGE / "strings.json").read_text(encoding="utf-8")
+    assert "[%key:common::config_flow::data::password%]" in strings
+    assert '"Password"' in english
+
+
+def test_translation_build_resolves_and_refuses(tmp_path: Path) -> None:
+    """References resolve, also through another reference; a dangling one is an error."""
+    strings = tmp_path / "strings.json"
+    out = tmp_path / "en.json"
+    strings.write_text(
+        json.dumps(
+            {
+                "a": {"b": "Say [%key:component::camupload::c%] twice"},
+                "c": "[%key:common::config_flow::data::password%]",
+            }
+        )
+    )
+    assert _build_translations("--strings", str(strings), "--out", str(out)).returncode == 0
+    built = json.loads(out.read_text())
+    assert built == {"a": {"b": "Say Password twice"}, "c": "Password"}
+    strings.write_text(json.dumps({"a": "[%key:component::camupload::missing%]"}))
+    result = _build_translations("--strings", str(strings), "--out", str(out), "--check")
+    assert result.returncode == 1
+    assert "[%key:component::camupload::missing%] names no text" in result.stderr
 
 
 def _leaves(value: object, path: str) -> dict[str, str]:
