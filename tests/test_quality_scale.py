@@ -37,7 +37,10 @@ from tests.receiver_setup import receiver_entry
 
 PACKAGE: Final = Path(__file__).parent.parent / "custom_components" / DOMAIN
 PACKAGE_NAME: Final = f"custom_components.{DOMAIN}"
-STRINGS: Final[dict[str, Any]] = json.loads((PACKAGE / "strings.json").read_text(encoding="utf-8"))
+# The texts as Home Assistant loads them: strings.json with its references resolved.
+STRINGS: Final[dict[str, Any]] = json.loads(
+    (PACKAGE / "translations" / "en.json").read_text(encoding="utf-8")
+)
 
 # hassfest's ALL_RULES (script/hassfest/quality_scale.py in Home Assistant core), Bronze to
 # Platinum: no package installed here ships the list.
