@@ -32,7 +32,8 @@ from tests.conftest import free_port
 from tests.frontend_text import render_message
 from tests.receiver_setup import receiver_entry
 
-STRINGS = Path(__file__).parent.parent / "custom_components" / DOMAIN / "strings.json"
+# What users read: strings.json with its [%key:...%] references resolved.
+STRINGS = Path(__file__).parent.parent / "custom_components" / DOMAIN / "translations" / "en.json"
 
 pytestmark = [pytest.mark.enable_socket, pytest.mark.usefixtures("socket_enabled")]
 

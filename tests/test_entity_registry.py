@@ -20,7 +20,8 @@ from tests.receiver_setup import receiver_entry
 
 pytestmark = [pytest.mark.enable_socket, pytest.mark.usefixtures("socket_enabled")]
 
-STRINGS = Path(__file__).parent.parent / "custom_components" / DOMAIN / "strings.json"
+# What users read: strings.json with its [%key:...%] references resolved.
+STRINGS = Path(__file__).parent.parent / "custom_components" / DOMAIN / "translations" / "en.json"
 
 type Registered = dict[str, tuple[str, str | None, str | None]]
 
