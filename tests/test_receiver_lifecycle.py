@@ -14,11 +14,11 @@ from datetime import timedelta
 import aiohttp
 import pytest
 from aiohttp import BasicAuth
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.camera import async_get_image
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import HomeAssistant
-from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
@@ -150,7 +150,9 @@ async def test_dedicated_http_port(hass: HomeAssistant) -> None:
     assert (await async_get_image(hass, CAMERA_ENTITY)).content == jpeg
 
 
-async def test_camera_turns_idle_and_offline_when_quiet(hass: HomeAssistant) -> None:
+async def test_camera_turns_idle_and_offline_when_quiet(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
     """Streaming while frames arrive, idle after the quiet period, offline after the window."""
     port = free_port()
     entry = receiver_entry(port, **{CONF_IDLE_AFTER: 30})
@@ -158,26 +160,20 @@ async def test_camera_turns_idle_and_offline_when_quiet(hass: HomeAssistant) -> 
     await _upload_and_wait(hass, port, make_jpeg(14))
     assert hass.states.get(CAMERA_ENTITY).state == "streaming"  # type: ignore[union-attr]
 
-    frame = entry.runtime_data.hub.feeds[next(iter(entry.subentries))].latest
-    assert frame is not None
-    # Age the frame instead of waiting: the entities compare against the clock.
-    later = dt_util.utcnow() + timedelta(seconds=31)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(dt_util, "utcnow", lambda: later)
-        async_fire_time_changed(hass, later)
-        await hass.async_block_till_done()
-        assert hass.states.get(CAMERA_ENTITY).state == "idle"  # type: ignore[union-attr]
-        online = hass.states.get("binary_sensor.front_door_connectivity")
-        assert online is not None
-        assert online.state == "on"
+    freezer.tick(timedelta(seconds=31))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    assert hass.states.get(CAMERA_ENTITY).state == "idle"  # type: ignore[union-attr]
+    online = hass.states.get("binary_sensor.front_door_connectivity")
+    assert online is not None
+    assert online.state == "on"
 
-        gone = later + timedelta(seconds=300)
-        patch.setattr(dt_util, "utcnow", lambda: gone)
-        async_fire_time_changed(hass, gone)
-        await hass.async_block_till_done()
-        online = hass.states.get("binary_sensor.front_door_connectivity")
-        assert online is not None
-        assert online.state == "off"
+    freezer.tick(timedelta(seconds=300))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    online = hass.states.get("binary_sensor.front_door_connectivity")
+    assert online is not None
+    assert online.state == "off"
 
 
 async def test_diagnostics_redact_passwords(
@@ -285,7 +281,7 @@ async def test_receiver_saved_by_1_1_moves_its_connection_settings_to_data(
     )
     await _setup(hass, entry)
 
-    assert (entry.version, entry.minor_version) == (1, 2)
+    assert (entry.version, entry.minor_version) == (2, 1)
     assert dict(entry.data) == {
         CONF_ENTRY_KIND: "receiver",
         CONF_LISTEN_ADDRESS: "127.0.0.1",
@@ -308,14 +304,26 @@ async def test_server_saved_by_1_1_only_changes_version(hass: HomeAssistant) -> 
     entry = MockConfigEntry(domain=DOMAIN, version=1, minor_version=1, data=data)
     entry.add_to_hass(hass)
     assert await async_migrate_entry(hass, entry)
-    assert (entry.minor_version, dict(entry.data), dict(entry.options)) == (2, data, {})
+    assert (entry.version, dict(entry.data), dict(entry.options)) == (2, data, {})
+
+
+async def test_receiver_saved_by_1_2_keeps_the_ports_set_last(hass: HomeAssistant) -> None:
+    """1.2 held ports in data; an older version then saved its own into options: those win."""
+    data = {CONF_ENTRY_KIND: "receiver", CONF_FTP_PORT: 2100, CONF_LISTEN_ADDRESS: "127.0.0.1"}
+    options = {CONF_FTP_PORT: 2200, CONF_IDLE_AFTER: 45}
+    entry = MockConfigEntry(domain=DOMAIN, version=1, minor_version=2, data=data, options=options)
+    entry.add_to_hass(hass)
+    assert await async_migrate_entry(hass, entry)
+    assert (entry.version, entry.minor_version) == (2, 1)
+    assert dict(entry.data) == {**data, CONF_FTP_PORT: 2200}
+    assert dict(entry.options) == {CONF_IDLE_AFTER: 45}
 
 
 async def test_entry_of_a_later_major_version_is_refused(hass: HomeAssistant) -> None:
     """An entry saved by a later, incompatible version is left alone, and not set up."""
     entry = receiver_entry(free_port())
     entry.add_to_hass(hass)
-    hass.config_entries.async_update_entry(entry, version=2)
+    hass.config_entries.async_update_entry(entry, version=3)
     assert not await hass.config_entries.async_setup(entry.entry_id)
     assert entry.state is ConfigEntryState.MIGRATION_ERROR
     assert CONF_FTP_PORT in entry.options

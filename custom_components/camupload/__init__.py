@@ -9,7 +9,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.typing import ConfigType
 
-from .const import CONF_ENTRY_KIND, DOMAIN, EntryKind
+from .const import CONF_ENTRY_KIND, DOMAIN, ENTRY_VERSION, EntryKind
 from .receiver import AccountError
 from .receiver_ha.archive_setup import archive_writer
 from .receiver_ha.hub import ReceiverHub, last_frames_folder
@@ -41,17 +41,22 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 async def async_migrate_entry(hass: HomeAssistant, entry: CamuploadConfigEntry) -> bool:
     """Bring an entry saved by an earlier version up to date; False for a later version's.
 
-    1.2: a receiver's connection settings (ports, addresses) moved from its options to its
-    data, where its Reconfigure step changes them.
+    2: a receiver's connection settings (ports, addresses) moved from its options to its
+    data, where its Reconfigure step changes them. A major version, so that an older
+    camupload refuses the entry rather than start the receiver on its default ports.
     """
-    if entry.version > 1:
+    if entry.version > ENTRY_VERSION:
         return False
-    if entry.minor_version < 2:  # noqa: PLR2004 - the version this step migrates to
+    if entry.version == 1:
         data, options = dict(entry.data), dict(entry.options)
         if data.get(CONF_ENTRY_KIND) == EntryKind.RECEIVER:
+            # Options win: a 1.2 entry (the minor version that held them in data, briefly)
+            # changed under an older version keeps what was set last.
             data |= {key: options.pop(key) for key in CONNECTION_KEYS if key in options}
-        hass.config_entries.async_update_entry(entry, data=data, options=options, minor_version=2)
-        _LOGGER.debug("Migrated %s to version 1.2", entry.title)
+        hass.config_entries.async_update_entry(
+            entry, data=data, options=options, version=ENTRY_VERSION, minor_version=1
+        )
+        _LOGGER.debug("Migrated %s to version %s", entry.title, ENTRY_VERSION)
     return True
 
 

@@ -28,6 +28,7 @@ from homeassistant.helpers import selector
 from .const import (
     CONF_ENTRY_KIND,
     DOMAIN,
+    ENTRY_VERSION,
     RECEIVER_UNIQUE_ID,
     SUBENTRY_CAMERA,
     SUBENTRY_PROFILE,
@@ -232,9 +233,8 @@ class ProfileFlow(_RedirectableFlow, ProfileSubentryFlow):
 class CamuploadConfigFlow(ConfigFlow, domain=DOMAIN):
     """Adds an "Upload receiver" or an "Upload server"."""
 
-    VERSION = 1
-    # 2: a receiver's connection settings moved from its options to its data.
-    MINOR_VERSION = 2
+    VERSION = ENTRY_VERSION
+    MINOR_VERSION = 1
 
     @classmethod
     @callback

@@ -3,7 +3,12 @@
 from enum import StrEnum
 from typing import Final
 
+from .receiver import model as receiver_model
+
 DOMAIN: Final = "camupload"
+# Config entries' version. 2: a receiver's connection settings (ports, addresses) moved from
+# its options to its data; a major step, so an older camupload refuses such an entry.
+ENTRY_VERSION: Final = 2
 # The one name users see (manifest.json's "name"): device manufacturer, media source, texts.
 NAME: Final = "Camera Upload"
 # Device models; the actions' target filter (services.yaml) names MODEL_PROFILE too.
@@ -41,11 +46,11 @@ CONF_ARCHIVE_DAYS: Final = "archive_days"
 CONF_ARCHIVE_MAX_MB: Final = "archive_max_mb"
 
 DEFAULT_LISTEN_ADDRESS: Final = "0.0.0.0"  # noqa: S104 - cameras are on the LAN
-DEFAULT_FTP_PORT: Final = 2121
-DEFAULT_HTTP_PORT: Final = 0  # 0: no dedicated port, Home Assistant's own server only
-DEFAULT_MAX_UPLOAD_MB: Final = 16
-# The receiver engine's default budget for all client buffers (128 MiB, fits a Raspberry Pi).
-DEFAULT_MEMORY_BUDGET_MB: Final = 128
+# In Home Assistant the dedicated HTTP port is off by default (its own server serves uploads).
+NO_DEDICATED_HTTP_PORT: Final = 0
+# The engine's defaults, in the units the forms use.
+DEFAULT_MAX_UPLOAD_MB: Final = receiver_model.DEFAULT_MAX_UPLOAD_SIZE // MIB
+DEFAULT_MEMORY_BUDGET_MB: Final = receiver_model.DEFAULT_MEMORY_BUDGET // MIB
 DEFAULT_IDLE_AFTER: Final = 30  # seconds without a frame before a camera shows idle
 DEFAULT_ONLINE_WINDOW: Final = 300  # seconds a camera stays online after its last frame
 DEFAULT_ARCHIVE_DAYS: Final = 7
@@ -53,11 +58,11 @@ DEFAULT_ARCHIVE_MAX_MB: Final = 1024
 
 RECEIVER_DEFAULTS: Final[dict[str, object]] = {
     CONF_LISTEN_ADDRESS: DEFAULT_LISTEN_ADDRESS,
-    CONF_FTP_PORT: DEFAULT_FTP_PORT,
+    CONF_FTP_PORT: receiver_model.DEFAULT_FTP_PORT,
     CONF_PASSIVE_PORTS: "",
     CONF_PUBLIC_ADDRESS: "",
     CONF_HTTP_ON_HA: True,
-    CONF_HTTP_PORT: DEFAULT_HTTP_PORT,
+    CONF_HTTP_PORT: NO_DEDICATED_HTTP_PORT,
     CONF_MAX_UPLOAD_MB: DEFAULT_MAX_UPLOAD_MB,
     CONF_MEMORY_BUDGET_MB: DEFAULT_MEMORY_BUDGET_MB,
     CONF_IDLE_AFTER: DEFAULT_IDLE_AFTER,
