@@ -18,8 +18,9 @@ from .data import (
     parse_port,
     same_host,
 )
+from .login import LoginFtpServer
 from .passive_ports import NoFreePortError
-from .session import SessionFtpServer, is_set
+from .session import is_set
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -27,7 +28,7 @@ _LOGGER = logging.getLogger(__name__)
 type Announce = Callable[[Connection, PassiveListener], None]
 
 
-class DataRouteFtpServer(SessionFtpServer):
+class DataRouteFtpServer(LoginFtpServer):
     """Passive and active data connections of camera sessions."""
 
     def _passive(self, connection: Connection, announce: Announce) -> None:
