@@ -16,7 +16,11 @@ import pytest
 from custom_components.camupload.receiver.model import ReceivedFrame
 from custom_components.camupload.receiver_ha.archive import FrameArchive
 from custom_components.camupload.receiver_ha.last_frame_store import LastFrameStore
-from custom_components.camupload.shared.atomic_file import is_temporary, write_atomically
+from custom_components.camupload.shared.atomic_file import (
+    is_temporary,
+    make_folders,
+    write_atomically,
+)
 from custom_components.camupload.shared.frame import Frame
 from custom_components.camupload.uploader.model import OutgoingFile, RemoteFile
 from custom_components.camupload.uploader.spool import SpoolQueue
@@ -142,8 +146,33 @@ def test_every_writer_syncs_the_file_then_renames_then_syncs_the_folder(
     monkeypatch.setattr(os, "replace", replace)
     write(tmp_path)
     assert calls
+    # Folders the writer created first (the archive's camera and day): each parent synced.
+    created = [path for path in tmp_path.rglob("*") if path.is_dir()]
+    assert calls[: len(created)] == [("fsync", True)] * len(created)
+    del calls[: len(created)]
     # Each file written: its data synced, renamed into place, its folder synced.
     assert len(calls) % 3 == 0
     for index in range(0, len(calls), 3):
         assert calls[index : index + 3] == [("fsync", False), ("replace", False), ("fsync", True)]
     assert not [path for path in tmp_path.rglob("*") if is_temporary(path.name)]
+
+
+def test_made_folders_are_synced_in_their_parents(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each level created is fsynced in its parent, top down; an existing folder costs none."""
+    synced: list[Path] = []
+    real_fsync = os.fsync
+
+    def fsync(descriptor: int) -> None:
+        synced.append(Path(f"/proc/self/fd/{descriptor}").readlink())
+        real_fsync(descriptor)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    folder = tmp_path / "cam" / "2026-12-02"
+    make_folders(folder)
+    assert folder.is_dir()
+    assert synced == [tmp_path, tmp_path / "cam"]
+    make_folders(folder)
+    make_folders(tmp_path)
+    assert synced == [tmp_path, tmp_path / "cam"]

@@ -21,7 +21,11 @@ from custom_components.camupload.receiver.model import (
     numbered_name,
 )
 from custom_components.camupload.receiver.model import safe_name as safe_name  # noqa: PLC0414 - re-exported: one name rule
-from custom_components.camupload.shared.atomic_file import is_temporary, write_atomically
+from custom_components.camupload.shared.atomic_file import (
+    is_temporary,
+    make_folders,
+    write_atomically,
+)
 
 FRAME_SUFFIX = ".jpg"
 DEFAULT_MIME_TYPE = "application/octet-stream"
@@ -237,7 +241,7 @@ class FrameArchive(ArchiveIndex):
             name = f"{local:%H%M%S}-{local.microsecond // 1000:03d}{FRAME_SUFFIX}"
         else:
             name = safe_name(item.file_name)
-        folder.mkdir(parents=True, exist_ok=True)
+        make_folders(folder)
         target = self._free_name(folder, name)
         write_atomically(target, item.data)
         if self.total_bytes is not None:

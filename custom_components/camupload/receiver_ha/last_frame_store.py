@@ -7,7 +7,11 @@ import json
 from datetime import datetime
 from pathlib import Path
 
-from custom_components.camupload.shared.atomic_file import is_temporary, write_atomically
+from custom_components.camupload.shared.atomic_file import (
+    is_temporary,
+    make_folders,
+    write_atomically,
+)
 from custom_components.camupload.shared.frame import Frame
 
 
@@ -24,7 +28,7 @@ class LastFrameStore:
     def save(self, key: str, frame: Frame) -> None:
         """Store a camera's frame, replacing the previous one."""
         image, meta = self._paths(key)
-        self.folder.mkdir(parents=True, exist_ok=True)
+        make_folders(self.folder)
         write_atomically(image, frame.data)
         description = {
             "received_at": frame.received_at.isoformat(),

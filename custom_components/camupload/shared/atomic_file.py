@@ -23,7 +23,7 @@ def write_atomically(path: Path, data: bytes) -> None:
     """Replace path's content with data, durably (blocking: call it off the event loop).
 
     Readers see the old file or the new one, never a part; once this returns, the new one
-    survives a crash. The folder must exist.
+    survives a crash. The folder must exist (make_folders creates it durably).
     """
     fd, temp_name = tempfile.mkstemp(
         dir=path.parent, prefix=f"{TEMP_PREFIX}{path.name}.", suffix=TEMP_SUFFIX
@@ -39,6 +39,28 @@ def write_atomically(path: Path, data: bytes) -> None:
         temp.unlink(missing_ok=True)
         raise
     _fsync_folder(path.parent)
+
+
+def make_folders(folder: Path) -> None:
+    """Create folder and its missing parents durably (blocking: call it off the event loop).
+
+    A new folder is an entry of its parent: each created level's parent is fsynced, so that
+    a file written into it by write_atomically is not lost with its folder in a power cut.
+    An existing folder costs one stat.
+    """
+    if folder.is_dir():
+        return
+    missing: list[Path] = []
+    level = folder
+    while not level.exists():
+        missing.append(level)
+        level = level.parent
+    for new in reversed(missing):
+        try:
+            new.mkdir()
+        except FileExistsError:
+            continue  # made meanwhile by another writer, which syncs it
+        _fsync_folder(new.parent)
 
 
 def _fsync_folder(folder: Path) -> None:

@@ -14,7 +14,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from custom_components.camupload.shared.atomic_file import TEMP_SUFFIX, write_atomically
+from custom_components.camupload.shared.atomic_file import (
+    TEMP_SUFFIX,
+    make_folders,
+    write_atomically,
+)
 
 from .model import OutgoingFile, RemoteFile
 
@@ -99,7 +103,7 @@ class SpoolQueue:
         self._opened = True
 
     def _load(self) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
+        make_folders(self.directory)
         for leftover in self.directory.glob(f"*{TEMP_SUFFIX}"):
             leftover.unlink()  # an interrupted write; its entry was never committed
         for path in self.directory.glob(f"*{ENTRY_SUFFIX}"):
