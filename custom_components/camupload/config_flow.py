@@ -34,6 +34,7 @@ from .const import (
     SUBENTRY_PROFILE,
     EntryKind,
 )
+from .receiver_ha import port_check
 from .receiver_ha import settings as receiver_settings
 from .receiver_ha.camera_flow import CameraSubentryFlow
 from .runtime import CamuploadConfigEntry, receiver_hub
@@ -59,13 +60,11 @@ _LOGGER = logging.getLogger(__name__)
 CONF_SERVER: Final = "server"
 
 
-def _held_ports(entry: ConfigEntry) -> receiver_settings.HeldPorts | None:
+def _held_ports(entry: ConfigEntry) -> port_check.HeldPorts | None:
     """The ports the loaded receiver holds itself (free again once it reloads)."""
     if entry.state is not ConfigEntryState.LOADED or (hub := receiver_hub(entry)) is None:
         return None
-    return receiver_settings.HeldPorts(
-        host=hub.receiver.config.host, ports=frozenset(hub.bound_ports())
-    )
+    return port_check.HeldPorts(host=hub.receiver.config.host, ports=frozenset(hub.bound_ports()))
 
 
 def _show_receiver_form(
@@ -87,12 +86,12 @@ def _show_receiver_form(
 
 
 async def _async_receiver_errors(
-    hass: HomeAssistant, connection: Mapping[str, Any], held: receiver_settings.HeldPorts | None
+    hass: HomeAssistant, connection: Mapping[str, Any], held: port_check.HeldPorts | None
 ) -> dict[str, str]:
     """The form errors of connection settings: busy ports, foreign addresses, or unknown."""
     try:
         return await hass.async_add_executor_job(
-            partial(receiver_settings.validate, connection, held=held)
+            partial(port_check.validate, connection, held=held)
         )
     except Exception:
         _LOGGER.exception("Unexpected error while checking the receiver's settings")
