@@ -186,7 +186,9 @@ class FtpClient:
                 line = raw.decode(ENCODING, "replace").rstrip("\r\n")
                 lines.append(line)
                 head = lines[0][:3]
-                if head.isdigit() and line[:3] == head and line[3:4] != "-":
+                if not head.isdigit():
+                    break  # not FTP (an SSH banner, say): said below, not after the timeout
+                if line[:3] == head and line[3:4] != "-":
                     break
             else:
                 msg = "The server's reply never ended"
@@ -254,9 +256,7 @@ class FtpClient:
             writer = await self._secure_data(writer)
             await self._send(writer, data)
         finally:
-            writer.close()
-            with contextlib.suppress(OSError, ssl.SSLError):
-                await writer.wait_closed()
+            await self._close_data(writer)
         await self._expect(await self._read_reply(), 2, f"upload of {name!r}")
 
     async def _passive_address(self) -> tuple[str, int]:
@@ -301,9 +301,7 @@ class FtpClient:
             writer = await self._secure_data(writer)
             await self._send(writer, data)
         finally:
-            writer.close()
-            with contextlib.suppress(OSError, ssl.SSLError):
-                await writer.wait_closed()
+            await self._close_data(writer)
         await self._expect(await self._read_reply(), 2, f"upload of {name!r}")
 
     async def _secure_data(self, writer: asyncio.StreamWriter) -> asyncio.StreamWriter:
@@ -322,6 +320,20 @@ class FtpClient:
             what = "TLS on the data connection failed"
             raise _connection_error(what, exc) from exc
         return writer
+
+    async def _close_data(self, writer: asyncio.StreamWriter) -> None:
+        """Close a data connection, waiting at most the timeout for its bytes to leave.
+
+        A server that stopped reading leaves the rest of the file in our buffer: closing
+        would wait for it without end, so the connection is then dropped.
+        """
+        writer.close()
+        try:
+            await asyncio.wait_for(writer.wait_closed(), self.timeout)
+        except TimeoutError:
+            writer.transport.abort()
+        except (OSError, ssl.SSLError):
+            pass
 
     async def _send(self, writer: asyncio.StreamWriter, data: bytes) -> None:
         try:
