@@ -3,7 +3,7 @@
 import io
 import os
 import stat
-from collections.abc import AsyncIterable, AsyncIterator
+from collections.abc import AsyncIterable
 from pathlib import PurePosixPath
 
 from aioftp import AbstractPathIO
@@ -26,10 +26,10 @@ def entry_stat(entry: FileEntry | DirEntry) -> os.stat_result:
 
 
 class AccountPathIO(AbstractPathIO[PurePosixPath]):
-    """Serve aioftp's path operations from the logged-in account's file system.
+    """Answer aioftp's path questions (CWD, CDUP, PWD, MLST, RNFR) from the account's files.
 
-    File contents never go through here: the server's own STOR reads the data
-    connection into memory and stores whole files, so open() is refused.
+    Only lookups go through here; every command that changes or reads files is the server's
+    own (ftp/server.py), so the rest of the interface is not implemented.
     """
 
     @property
@@ -54,37 +54,6 @@ class AccountPathIO(AbstractPathIO[PurePosixPath]):
         return isinstance(self.filesystem.lookup(PurePosixPath(path)), FileEntry)
 
     @universal_exception
-    async def mkdir(
-        self, path: PurePosixPath, *, parents: bool = False, exist_ok: bool = False
-    ) -> None:
-        """Create a directory (parents too: cameras rely on it)."""
-        del parents
-        if exist_ok and await self.is_dir(path):
-            return
-        self.filesystem.mkdir(PurePosixPath(path))
-
-    @universal_exception
-    async def rmdir(self, path: PurePosixPath) -> None:
-        """Remove an empty directory."""
-        self.filesystem.rmdir(PurePosixPath(path))
-
-    @universal_exception
-    async def unlink(self, path: PurePosixPath) -> None:
-        """Remove a file."""
-        self.filesystem.unlink(PurePosixPath(path))
-
-    def list(self, path: PurePosixPath) -> AsyncIterable[PurePosixPath]:
-        """Iterate over the paths inside a directory."""
-        base = PurePosixPath(path)
-        names = [name for name, _ in self.filesystem.children(base)]
-
-        async def paths() -> AsyncIterator[PurePosixPath]:
-            for name in names:
-                yield base / name
-
-        return paths()
-
-    @universal_exception
     async def stat(self, path: PurePosixPath) -> os.stat_result:
         """Return size, mode and times of a path."""
         entry = self.filesystem.lookup(PurePosixPath(path))
@@ -92,28 +61,47 @@ class AccountPathIO(AbstractPathIO[PurePosixPath]):
             raise FileNotFoundError(str(path))
         return entry_stat(entry)
 
+    # aioftp's commands that would call the rest (MKD, RMD, DELE, LIST, RNTO, STOR, RETR) are
+    # the server's own or turned off: nothing here may touch the file system another way.
+
+    async def mkdir(
+        self, path: PurePosixPath, *, parents: bool = False, exist_ok: bool = False
+    ) -> None:
+        """Not used: MKD is the server's own."""
+        raise NotImplementedError
+
+    async def rmdir(self, path: PurePosixPath) -> None:
+        """Not used: RMD is the server's own."""
+        raise NotImplementedError
+
+    async def unlink(self, path: PurePosixPath) -> None:
+        """Not used: DELE is the server's own."""
+        raise NotImplementedError
+
+    def list(self, path: PurePosixPath) -> AsyncIterable[PurePosixPath]:
+        """Not used: LIST, NLST and MLSD are the server's own."""
+        raise NotImplementedError
+
+    async def rename(self, source: PurePosixPath, destination: PurePosixPath) -> PurePosixPath:
+        """Not used: RNTO is the server's own."""
+        raise NotImplementedError
+
     async def _open(self, path: PurePosixPath, mode: str) -> io.BytesIO:
-        msg = f"{path} cannot be opened ({mode}): files are stored by STOR only"
-        raise PermissionError(msg)
+        """Not used: STOR and APPE are the server's own, RETR is turned off."""
+        raise NotImplementedError
 
     async def seek(self, file: io.BytesIO, offset: int, whence: int = io.SEEK_SET) -> int:
-        """Move in an open file (never reached: open() is refused)."""
-        return file.seek(offset, whence)
+        """Not used: nothing is opened."""
+        raise NotImplementedError
 
     async def write(self, file: io.BytesIO, data: bytes) -> int:
-        """Write to an open file (never reached: open() is refused)."""
-        return file.write(data)
+        """Not used: nothing is opened."""
+        raise NotImplementedError
 
     async def read(self, file: io.BytesIO, block_size: int) -> bytes:
-        """Read from an open file (never reached: open() is refused)."""
-        return file.read(block_size)
+        """Not used: nothing is opened."""
+        raise NotImplementedError
 
     async def close(self, file: io.BytesIO) -> None:
-        """Close an open file (never reached: open() is refused)."""
-        file.close()
-
-    @universal_exception
-    async def rename(self, source: PurePosixPath, destination: PurePosixPath) -> PurePosixPath:
-        """Move a path, replacing a file at the destination."""
-        self.filesystem.rename(PurePosixPath(source), PurePosixPath(destination))
-        return destination
+        """Not used: nothing is opened."""
+        raise NotImplementedError
