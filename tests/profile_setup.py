@@ -1,11 +1,9 @@
 """Upload server entries, profile subentries and a test camera for the uploader's HA tests."""
 
 import asyncio
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
-import pytest
 from homeassistant.components.camera import Camera
 from homeassistant.config_entries import ConfigEntryState, ConfigSubentryData
 from homeassistant.core import HomeAssistant
@@ -27,7 +25,7 @@ from custom_components.camupload.uploader_ha.runner import ProfileRunner
 from custom_components.camupload.uploader_ha.server_form import server_data, server_unique_id
 from custom_components.camupload.uploader_ha.settings import PROFILE_DEFAULTS
 from tests.receiver.sample_jpegs import make_jpeg
-from tests.uploader.servers import FtpServer, vsftpd
+from tests.uploader.servers import FtpServer
 
 TEST_CAMERA = "camera.yard"
 # Form answers for an FTP server where nothing listens: loading a profile does not connect,
@@ -110,17 +108,6 @@ def ftp_answers(server: FtpServer, **overrides: Any) -> dict[str, Any]:  # noqa:
         "http_path": "",
         **overrides,
     }
-
-
-@pytest.fixture
-def vsftpd_server(tmp_path: Path) -> Iterator[FtpServer]:
-    """A vsftpd on a free port: anonymous login, uploads below incoming/."""
-    server = vsftpd(tmp_path)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 WAIT = 15.0  # seconds a background delivery may take on a loaded machine

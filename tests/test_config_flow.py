@@ -28,8 +28,8 @@ from custom_components.camupload.receiver_ha.settings import (
     SECTION_ADVANCED,
 )
 from custom_components.camupload.runtime import receiver_hub
-from tests.conftest import free_port
 from tests.frontend_text import render_message
+from tests.ports import free_port
 from tests.receiver_setup import receiver_entry
 
 # What users read: strings.json with its [%key:...%] references resolved.

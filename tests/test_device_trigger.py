@@ -13,7 +13,7 @@ from pytest_homeassistant_custom_component.common import (
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.camupload.const import DOMAIN
-from tests.conftest import free_port
+from tests.ports import free_port
 from tests.receiver.sample_jpegs import make_jpeg
 from tests.receiver_setup import PASSWORD, USERNAME, receiver_entry
 

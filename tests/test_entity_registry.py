@@ -14,7 +14,7 @@ from homeassistant.helpers import entity_registry as er
 
 from custom_components.camupload.const import DOMAIN, MODEL_PROFILE, MODEL_RECEIVER_CAMERA, NAME
 from custom_components.camupload.runtime import uploader_hub
-from tests.conftest import free_port
+from tests.ports import free_port
 from tests.profile_setup import UNREACHABLE, profile_subentry, server_entry
 from tests.receiver_setup import receiver_entry
 

@@ -20,8 +20,8 @@ from custom_components.camupload.const import (
     DOMAIN,
 )
 from custom_components.camupload.receiver_ha.settings import CONNECTION_KEYS
-from tests.conftest import free_port
 from tests.flow_forms import EMPTIED, error_texts, serialized, shown, submitted
+from tests.ports import free_port
 from tests.receiver_setup import PASSWORD, USERNAME, receiver_entry
 
 pytestmark = [pytest.mark.enable_socket, pytest.mark.usefixtures("socket_enabled")]

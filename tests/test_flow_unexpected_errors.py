@@ -24,17 +24,15 @@ from custom_components.camupload.const import (
     DOMAIN,
     SUBENTRY_PROFILE,
 )
-from custom_components.camupload.receiver_ha import settings as receiver_settings
+from custom_components.camupload.receiver_ha import port_check
 from custom_components.camupload.uploader_ha import profile_flow
 from custom_components.camupload.uploader_ha.naming import check_name_template
 from custom_components.camupload.uploader_ha.server_form import async_check_login
-from tests.conftest import free_port
 from tests.flow_forms import error_texts, submitted
-from tests.profile_setup import TEST_CAMERA, ftp_answers, server_entry, setup_camera, vsftpd_server
+from tests.ports import free_port
+from tests.profile_setup import TEST_CAMERA, ftp_answers, server_entry, setup_camera
 from tests.receiver_setup import receiver_entry
 from tests.uploader.servers import BAD_PASSWORD, FtpServer
-
-__all__ = ["vsftpd_server"]
 
 pytestmark = [pytest.mark.enable_socket, pytest.mark.usefixtures("socket_enabled")]
 
@@ -151,7 +149,7 @@ async def test_receiver_add_recovers_from_an_unexpected_error(
     hass: HomeAssistant, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The port check breaks once; the next submit adds the receiver."""
-    monkeypatch.setattr(receiver_settings, "validate", FailsOnce(receiver_settings.validate))
+    monkeypatch.setattr(port_check, "validate", FailsOnce(port_check.validate))
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
     flow_id = result["flow_id"]
     await hass.config_entries.flow.async_configure(flow_id, {"next_step_id": "receiver"})
@@ -175,7 +173,7 @@ async def test_receiver_reconfigure_recovers_from_an_unexpected_error(
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
-    monkeypatch.setattr(receiver_settings, "validate", FailsOnce(receiver_settings.validate))
+    monkeypatch.setattr(port_check, "validate", FailsOnce(port_check.validate))
 
     new_port = free_port()
     result = await entry.start_reconfigure_flow(hass)

@@ -13,7 +13,7 @@ from homeassistant.util.yaml import parse_yaml
 from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
 from custom_components.camupload.const import DOMAIN
-from tests.conftest import free_port
+from tests.ports import free_port
 from tests.profile_setup import (
     UNREACHABLE,
     ftp_answers,
@@ -21,12 +21,9 @@ from tests.profile_setup import (
     profile_subentry,
     server_entry,
     setup_camera,
-    vsftpd_server,
 )
 from tests.receiver_setup import receiver_entry
 from tests.uploader.servers import FtpServer
-
-__all__ = ["vsftpd_server"]
 
 pytestmark = [pytest.mark.enable_socket, pytest.mark.usefixtures("socket_enabled")]
 

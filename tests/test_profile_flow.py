@@ -20,8 +20,8 @@ from custom_components.camupload.const import (
     SUBENTRY_PROFILE,
 )
 from custom_components.camupload.uploader_ha.settings import PROFILE_DEFAULTS, ProfileSettings
-from tests.conftest import free_port
 from tests.frontend_text import render_message
+from tests.ports import free_port
 from tests.profile_setup import (
     TEST_CAMERA,
     ftp_answers,

@@ -17,11 +17,8 @@ from tests.profile_setup import (
     profile_subentry,
     server_entry,
     setup_camera,
-    vsftpd_server,
 )
 from tests.uploader.servers import FtpServer
-
-__all__ = ["vsftpd_server"]
 
 pytestmark = [pytest.mark.enable_socket, pytest.mark.usefixtures("socket_enabled")]
 

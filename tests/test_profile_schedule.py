@@ -5,15 +5,16 @@ from datetime import timedelta
 from typing import Any, cast
 
 import pytest
-from freezegun.api import FrozenDateTimeFactory
+from freezegun.api import FrozenDateTimeFactory, TickingDateTimeFactory
 from homeassistant.core import HomeAssistant, ServiceResponse
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
-from custom_components.camupload.const import DOMAIN
+from custom_components.camupload.const import DOMAIN, PROFILE_FAILURE_ISSUE_AFTER
 from custom_components.camupload.runtime import uploader_hub
 from custom_components.camupload.uploader_ha import runner as profile_runner
 from custom_components.camupload.uploader_ha.status import failing_issue_id, spool_directory
@@ -24,12 +25,9 @@ from tests.profile_setup import (
     profile_subentry,
     server_entry,
     setup_camera,
-    vsftpd_server,
     wait_until,
 )
 from tests.uploader.servers import FtpServer
-
-__all__ = ["vsftpd_server"]
 
 pytestmark = [pytest.mark.enable_socket, pytest.mark.usefixtures("socket_enabled")]
 
@@ -178,27 +176,34 @@ async def test_a_full_spool_reports_what_it_dropped(
     assert runner.status.last_error.startswith("spool full, dropped incoming/d00000")
 
 
+# The clock runs on (tick): the spool retries and drains against the real server meanwhile.
+@pytest.mark.freeze_time(tick=True)
 async def test_restart_mid_spool_loses_nothing(
-    hass: HomeAssistant, vsftpd_server: FtpServer, monkeypatch: pytest.MonkeyPatch
+    hass: HomeAssistant, vsftpd_server: FtpServer, freezer: TickingDateTimeFactory
 ) -> None:
     """Files spooled while the server is down survive a restart and arrive in order.
 
-    A profile failing longer than the limit (here: at once) raises a repair issue; delivery
-    after the restart clears it.
+    A profile failing for PROFILE_FAILURE_ISSUE_AFTER raises a repair issue; delivery after
+    the restart clears it.
     """
-    monkeypatch.setattr(profile_runner, "PROFILE_FAILURE_ISSUE_AFTER", 0.0)
     await setup_camera(hass)
     profile = profile_subentry(directory="incoming", file_name="n$(FPR.ENO).jpg")
     entry = server_entry(ftp_answers(vsftpd_server), profile)
     runner = await load_profile(hass, entry)
     vsftpd_server.stop()
+    issues = ir.async_get(hass)
+    issue_id = failing_issue_id(runner.subentry_id)
 
-    for _ in range(3):
+    with pytest.raises(HomeAssistantError):
+        await runner.async_upload(event=True)
+    assert issues.async_get_issue(DOMAIN, issue_id) is None  # failing, but not for long yet
+    freezer.move_to(dt_util.utcnow() + timedelta(seconds=PROFILE_FAILURE_ISSUE_AFTER))
+    for _ in range(2):
         with pytest.raises(HomeAssistantError):
             await runner.async_upload(event=True)
     assert runner.queued == 3
-    issues = ir.async_get(hass)
-    assert issues.async_get_issue(DOMAIN, failing_issue_id(runner.subentry_id)) is not None
+    # The spool's next retry fails too, now as long after the first failure as the limit.
+    await wait_until(lambda: issues.async_get_issue(DOMAIN, issue_id) is not None)
     error = hass.states.get(profile_entity(hass, runner, "last_error", "sensor"))
     assert error is not None
     assert error.state != "unknown"
@@ -216,4 +221,4 @@ async def test_restart_mid_spool_loses_nothing(
     await wait_until(lambda: runner.queued == 0)
     names = sorted(path.name for path in vsftpd_server.path().iterdir())
     assert names == ["n000001.jpg", "n000002.jpg", "n000003.jpg"]
-    assert issues.async_get_issue(DOMAIN, failing_issue_id(runner.subentry_id)) is None
+    assert issues.async_get_issue(DOMAIN, issue_id) is None

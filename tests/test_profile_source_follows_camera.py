@@ -6,24 +6,25 @@ reloaded; frames uploaded to B must reach the profile's buffer by push each time
 whose camera comes from a receiver set up after it gets pushed frames too.
 """
 
-import asyncio
 from datetime import timedelta
 from types import MappingProxyType
 
 import aiohttp
 import pytest
 from aiohttp import BasicAuth
+from freezegun.api import TickingDateTimeFactory
 from homeassistant.config_entries import ConfigSubentry
 from homeassistant.const import CONF_PASSWORD, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
+from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.camupload.const import CONF_IDLE_AFTER, DOMAIN, SUBENTRY_CAMERA
 from custom_components.camupload.runtime import receiver_hub, uploader_hub
 from custom_components.camupload.uploader_ha.clip_frames import FrameBuffer, FrameCollector
-from tests.conftest import free_port
+from tests.ports import free_port
 from tests.profile_setup import UNREACHABLE, profile_subentry, server_entry, wait_until
 from tests.receiver.sample_jpegs import make_jpeg
 from tests.receiver_setup import CAMERA_ENTITY, PASSWORD, USERNAME, receiver_entry
@@ -59,12 +60,13 @@ async def _add_b(hass: HomeAssistant, receiver: MockConfigEntry) -> ConfigSubent
 async def _upload_reaches_buffer(
     client: aiohttp.ClientSession,
     buffer: FrameBuffer,
+    freezer: TickingDateTimeFactory,
     seed: int,
     login: tuple[str, str] = (B_USERNAME, B_PASSWORD),
 ) -> None:
     """Upload a photo as a camera (B unless login says) over HTTP; it reaches the buffer."""
     # The buffer keeps at most one frame per interval: let the previous one age.
-    await asyncio.sleep(buffer.interval)
+    freezer.move_to(dt_util.utcnow() + timedelta(seconds=buffer.interval))
     jpeg = make_jpeg(seed)
     username, password = login
     response = await client.post(
@@ -96,8 +98,13 @@ async def _load_profile_of(hass: HomeAssistant, camera: str) -> tuple[FrameColle
     return runner._collector, runner.buffer
 
 
+# The clock runs on (tick) while uploads travel over loopback; the test moves it past the
+# buffer's frame interval.
+@pytest.mark.freeze_time(tick=True)
 async def test_profile_buffer_follows_receiver_camera(
-    hass: HomeAssistant, hass_client_no_auth: ClientSessionGenerator
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    freezer: TickingDateTimeFactory,
 ) -> None:
     """B removed and re-added live, then a receiver reload: the buffer is pushed B's frames."""
     receiver = receiver_entry(free_port())
@@ -109,7 +116,7 @@ async def test_profile_buffer_follows_receiver_camera(
     collector, buffer = await _load_profile_of(hass, B_ENTITY)
     assert _pushed(collector)
     client = await hass_client_no_auth()
-    await _upload_reaches_buffer(client, buffer, 1)
+    await _upload_reaches_buffer(client, buffer, freezer, 1)
 
     # B goes: its feed closes, and nothing is left to push from.
     hass.config_entries.async_remove_subentry(receiver, camera_b.subentry_id)
@@ -120,7 +127,7 @@ async def test_profile_buffer_follows_receiver_camera(
     # B comes back under the same name, so the same entity id, with a new feed.
     await _add_b(hass, receiver)
     assert _pushed(collector)
-    await _upload_reaches_buffer(client, buffer, 2)
+    await _upload_reaches_buffer(client, buffer, freezer, 2)
 
     # A reload (a changed receiver setting) gives every camera a new feed under the same
     # entities: no registry event tells, the receiver's start does.
@@ -132,11 +139,14 @@ async def test_profile_buffer_follows_receiver_camera(
     assert hub is not None
     assert hub.settings.idle_after == timedelta(seconds=45)
     assert _pushed(collector)
-    await _upload_reaches_buffer(client, buffer, 3)
+    await _upload_reaches_buffer(client, buffer, freezer, 3)
 
 
+@pytest.mark.freeze_time(tick=True)
 async def test_profile_buffer_takes_a_receiver_set_up_later(
-    hass: HomeAssistant, hass_client_no_auth: ClientSessionGenerator
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    freezer: TickingDateTimeFactory,
 ) -> None:
     """A profile whose camera is not there yet gets its frames pushed once a receiver adds it."""
     collector, buffer = await _load_profile_of(hass, CAMERA_ENTITY)
@@ -149,4 +159,4 @@ async def test_profile_buffer_takes_a_receiver_set_up_later(
     await hass.async_block_till_done()
     assert _pushed(collector)
     client = await hass_client_no_auth()
-    await _upload_reaches_buffer(client, buffer, 1, login=(USERNAME, PASSWORD))
+    await _upload_reaches_buffer(client, buffer, freezer, 1, login=(USERNAME, PASSWORD))

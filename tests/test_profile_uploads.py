@@ -19,7 +19,7 @@ from custom_components.camupload.diagnostics import async_get_config_entry_diagn
 from custom_components.camupload.runtime import receiver_hub, uploader_hub
 from custom_components.camupload.shared.frame import Frame
 from custom_components.camupload.uploader_ha.status import failing_issue_id, spool_directory
-from tests.conftest import free_port
+from tests.ports import free_port
 from tests.profile_setup import (
     FrameCamera,
     ftp_answers,
@@ -28,13 +28,10 @@ from tests.profile_setup import (
     profile_subentry,
     server_entry,
     setup_camera,
-    vsftpd_server,
     wait_until,
 )
 from tests.receiver_setup import CAMERA_ENTITY, PASSWORD, USERNAME, receiver_entry
 from tests.uploader.servers import BAD_PASSWORD, FtpServer
-
-__all__ = ["vsftpd_server"]
 
 pytestmark = [pytest.mark.enable_socket, pytest.mark.usefixtures("socket_enabled")]
 

@@ -31,7 +31,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 import custom_components.camupload.config_flow  # noqa: F401  # registers the config flow
 from custom_components.camupload import PLATFORMS
 from custom_components.camupload.const import DOMAIN
-from tests.conftest import free_port
+from tests.ports import free_port
 from tests.profile_setup import UNREACHABLE, load_profile, profile_subentry, server_entry
 from tests.receiver_setup import receiver_entry
 

@@ -2,13 +2,16 @@
 
 import asyncio
 import ftplib
+import functools
 import io
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
 from aiohttp import BasicAuth, web
 from aiohttp.test_utils import TestClient
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.camera import async_get_image
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, State, callback
@@ -16,18 +19,19 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.event import async_track_state_change_event
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import (
-    MockConfigEntry,
+    async_fire_time_changed,
     mock_restore_cache_with_extra_data,
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.camupload import entity as camupload_entity
 from custom_components.camupload.const import DOMAIN, MODEL_RECEIVER_CAMERA, NAME
+from custom_components.camupload.entity import STATE_WRITE_INTERVAL
+from custom_components.camupload.receiver_ha.camera_feed import CameraFeed
 from custom_components.camupload.receiver_ha.hub import last_frames_folder
 from custom_components.camupload.receiver_ha.last_frame_store import LastFrameStore
 from custom_components.camupload.receiver_ha.placeholder import placeholder_jpeg
 from custom_components.camupload.shared.frame import Frame
-from tests.conftest import free_port
+from tests.ports import free_port
 from tests.receiver.sample_jpegs import make_jpeg
 from tests.receiver_setup import CAMERA_ENTITY, PASSWORD, USERNAME, next_image, receiver_entry
 
@@ -85,21 +89,6 @@ async def test_ftp_upload_reaches_the_camera_entity(hass: HomeAssistant) -> None
     assert await hass.config_entries.async_unload(entry.entry_id)
 
 
-async def _written(hass: HomeAssistant, entry: MockConfigEntry, *entity_ids: str) -> None:
-    """Wait until the entities wrote their state after the newest frame (writes are paced)."""
-    await hass.async_block_till_done()
-    feed = next(iter(entry.runtime_data.hub.feeds.values()))
-    assert feed.latest is not None
-
-    def written() -> bool:
-        states = [hass.states.get(entity_id) for entity_id in entity_ids]
-        return all(s is not None and s.last_reported >= feed.latest.received_at for s in states)
-
-    async with asyncio.timeout(10):
-        while not written():  # noqa: ASYNC110 - a paced write has no event to wait on
-            await asyncio.sleep(0.05)
-
-
 def _state_of(frame_at: str) -> str:
     """A timestamp sensor's state for a frame time: whole seconds."""
     moment = dt_util.parse_datetime(frame_at)
@@ -107,42 +96,84 @@ def _state_of(frame_at: str) -> str:
     return moment.isoformat(timespec="seconds")
 
 
-async def _push_stream(
-    client: TestClient[web.Request, web.Application],
-    frames: int,
-    *,
-    interval: float,
-    pause_after: int | None = None,
-    pause: float = 0.0,
-) -> None:
-    """Push frames as one MJPEG stream (raw JPEGs back to back), optionally pausing once."""
+@dataclass(kw_only=True)
+class _PushingCamera:
+    """Camera "Front door" pushing to Home Assistant's port, on a clock the test moves."""
 
-    async def body() -> AsyncIterator[bytes]:
+    hass: HomeAssistant
+    client: TestClient[web.Request, web.Application]
+    feed: CameraFeed
+    freezer: FrozenDateTimeFactory
+
+    def let_pass(self, seconds: float) -> None:
+        """Move the clock on; Home Assistant's timers due by then (paced writes) run."""
+        self.freezer.tick(timedelta(seconds=seconds))
+        async_fire_time_changed(self.hass)
+
+    async def _arrives(self, send: Callable[[], None]) -> None:
+        """Send a frame and wait until the receiver has taken it."""
+        arrived = asyncio.Event()
+        remove = self.feed.add_listener(arrived.set)
+        try:
+            send()
+            await arrived.wait()
+        finally:
+            remove()
+
+    async def push_stream(
+        self, frames: int, *, interval: float, pause_after: int | None = None, pause: float = 0.0
+    ) -> None:
+        """Push frames as one MJPEG stream (raw JPEGs back to back), optionally pausing once."""
+        queued: asyncio.Queue[bytes | None] = asyncio.Queue()
+
+        async def body() -> AsyncIterator[bytes]:
+            while (jpeg := await queued.get()) is not None:
+                yield jpeg
+
+        request = asyncio.create_task(
+            self.client.post(f"/upload/{USERNAME}", data=body(), auth=BasicAuth(USERNAME, PASSWORD))
+        )
         for number in range(frames):
-            yield make_jpeg(number + 1)
-            await asyncio.sleep(pause if number == pause_after else interval)
+            await self._arrives(functools.partial(queued.put_nowait, make_jpeg(number + 1)))
+            self.let_pass(pause if number == pause_after else interval)
+        queued.put_nowait(None)
+        response = await request
+        assert response.status == 200
 
-    response = await client.post(
-        f"/upload/{USERNAME}", data=body(), auth=BasicAuth(USERNAME, PASSWORD)
-    )
-    assert response.status == 200
+    async def photo(self, seed: int) -> None:
+        """Upload one photo."""
+        response = await self.client.post(
+            f"/photo/{USERNAME}", data=make_jpeg(seed), auth=BasicAuth(USERNAME, PASSWORD)
+        )
+        assert response.status == 200
+
+    async def written(self, *entity_ids: str) -> None:
+        """Let the paced writes happen: the entities then show the newest frame."""
+        self.let_pass(STATE_WRITE_INTERVAL)
+        await self.hass.async_block_till_done()
+        latest = self.feed.latest
+        assert latest is not None
+        for entity_id in entity_ids:
+            state = self.hass.states.get(entity_id)
+            assert state is not None
+            assert state.last_reported >= latest.received_at
 
 
-# Long enough that a camera reconnecting at once stays within it on a loaded machine.
-IDLE_AFTER = 3
+# Longer than the paced write the test lets happen after each upload.
+IDLE_AFTER = 30
+FRAME_INTERVAL = 2.0  # seconds between a stream's frames
 
 
 async def test_a_stream_is_one_upload(
     hass: HomeAssistant,
     hass_client_no_auth: ClientSessionGenerator,
-    monkeypatch: pytest.MonkeyPatch,
+    freezer: FrozenDateTimeFactory,
 ) -> None:
     """Last upload changes once per stream (when it starts) and once per uploaded file.
 
     The camera's last_frame_at follows the frames; a stream pause longer than "idle after"
     ends the stream, so its next frame starts a new upload.
     """
-    monkeypatch.setattr(camupload_entity, "STATE_WRITE_INTERVAL", 0.2)  # many writes, quickly
     entry = receiver_entry(free_port(), idle_after=IDLE_AFTER)
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
@@ -163,36 +194,38 @@ async def test_a_stream_is_one_upload(
             frame_times.append(new.attributes["last_frame_at"])
 
     async_track_state_change_event(hass, [last_upload, CAMERA_ENTITY], changed)
-    client = await hass_client_no_auth()
+    camera = _PushingCamera(
+        hass=hass,
+        client=await hass_client_no_auth(),
+        feed=next(iter(entry.runtime_data.hub.feeds.values())),
+        freezer=freezer,
+    )
 
-    # 2 s of frames at 10 fps: one upload, written when the stream started.
-    await _push_stream(client, 20, interval=0.1)
-    await _written(hass, entry, CAMERA_ENTITY, last_upload)
+    # 40 s of frames, one every 2 s: one upload, written when the stream started.
+    await camera.push_stream(20, interval=FRAME_INTERVAL)
+    await camera.written(CAMERA_ENTITY, last_upload)
     assert len(frame_times) >= 5  # the camera kept following the frames
     assert uploads == [_state_of(frame_times[0])]
 
     # A photo is an upload of its own, and so is the stream right after it.
-    response = await client.post(
-        f"/photo/{USERNAME}", data=make_jpeg(40), auth=BasicAuth(USERNAME, PASSWORD)
-    )
-    assert response.status == 200
-    await _written(hass, entry, CAMERA_ENTITY, last_upload)
+    await camera.photo(40)
+    await camera.written(CAMERA_ENTITY, last_upload)
     assert len(uploads) == 2
     photo_at = hass.states.get(CAMERA_ENTITY).attributes["last_frame_at"]  # type: ignore[union-attr]
     assert uploads[-1] == _state_of(photo_at)
-    await asyncio.sleep(1.1)  # the state has whole seconds: start the stream in the next one
-    await _push_stream(client, 5, interval=0.1)
-    await _written(hass, entry, CAMERA_ENTITY, last_upload)
+    camera.let_pass(1.1)  # the state has whole seconds: start the stream in the next one
+    await camera.push_stream(5, interval=FRAME_INTERVAL)
+    await camera.written(CAMERA_ENTITY, last_upload)
     assert len(uploads) == 3
 
     # A pause beyond "idle after" ends a stream, within one connection too.
-    await asyncio.sleep(IDLE_AFTER + 0.5)
-    await _push_stream(client, 6, interval=0.1, pause_after=2, pause=IDLE_AFTER + 0.5)
-    await _written(hass, entry, CAMERA_ENTITY, last_upload)
+    camera.let_pass(IDLE_AFTER + 0.5)
+    await camera.push_stream(6, interval=FRAME_INTERVAL, pause_after=2, pause=IDLE_AFTER + 0.5)
+    await camera.written(CAMERA_ENTITY, last_upload)
     assert len(uploads) == 5
     # A camera reconnecting within that time goes on with the same stream.
-    await _push_stream(client, 5, interval=0.1)
-    await _written(hass, entry, CAMERA_ENTITY, last_upload)
+    await camera.push_stream(5, interval=FRAME_INTERVAL)
+    await camera.written(CAMERA_ENTITY, last_upload)
     assert len(uploads) == 5
     assert uploads == sorted(uploads)
 

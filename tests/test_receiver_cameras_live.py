@@ -11,25 +11,32 @@ import ftplib
 import io
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from types import MappingProxyType
 
 import aiohttp
 import pytest
 from aiohttp import BasicAuth
+from freezegun.api import TickingDateTimeFactory
 from homeassistant.components.camera import async_get_image
 from homeassistant.config_entries import ConfigSubentry
 from homeassistant.const import CONF_PASSWORD, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
+from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.camupload.const import DOMAIN, SUBENTRY_CAMERA
 from custom_components.camupload.receiver_ha.camera_feed import CameraFeed
-from custom_components.camupload.receiver_ha.hub import ReceiverHub, last_frames_folder
+from custom_components.camupload.receiver_ha.hub import (
+    LAST_FRAME_SAVE_INTERVAL,
+    ReceiverHub,
+    last_frames_folder,
+)
 from custom_components.camupload.receiver_ha.last_frame_store import LastFrameStore
-from tests.conftest import free_port
+from tests.ports import free_port
 from tests.receiver.sample_jpegs import make_jpeg
 from tests.receiver_setup import CAMERA_ENTITY, PASSWORD, USERNAME, receiver_entry
 
@@ -150,6 +157,7 @@ class Scene:
     port: int
     a_push: MjpegPush
     a_ftp: ftplib.FTP
+    freezer: TickingDateTimeFactory
     seed: int = 100
     b_sub: ConfigSubentry = field(
         default_factory=lambda: ConfigSubentry(
@@ -209,9 +217,12 @@ class Scene:
         assert entities.async_get_entity_id("camera", DOMAIN, self.b_sub.subentry_id) == B_ENTITY
         assert (await async_get_image(self.hass, B_ENTITY)).content == jpeg
         assert len(er.async_entries_for_device(entities, device.id)) == B_ENTITIES
-        # Write the last frames now instead of waiting for the periodic save.
-        await self.hub._save_unsaved()
-        assert await self.hass.async_add_executor_job(self.stored_b_frame)
+        # The periodic save keeps B's last frame on disk.
+        self.freezer.move_to(dt_util.utcnow() + timedelta(seconds=LAST_FRAME_SAVE_INTERVAL))
+        async with asyncio.timeout(FRAME_WAIT):
+            # The save runs in the hub's background task: nothing to wait on but the file.
+            while not await self.hass.async_add_executor_job(self.stored_b_frame):  # noqa: ASYNC110
+                await asyncio.sleep(0.05)
 
     async def rename_b(self, b_push: MjpegPush) -> None:
         """Rename B: its device and entity names follow; B's own push is not cut either."""
@@ -265,8 +276,12 @@ class Scene:
         assert await _photo(self.client, B_USERNAME, B_NEW_PASSWORD, 7) == 404
 
 
+# The clock runs on (tick) for the uploads over loopback; the test moves it to the next save.
+@pytest.mark.freeze_time(tick=True)
 async def test_camera_changes_leave_other_cameras_streaming(
-    hass: HomeAssistant, hass_client_no_auth: ClientSessionGenerator
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    freezer: TickingDateTimeFactory,
 ) -> None:
     """Adding, renaming, re-passwording and removing B neither cuts nor stalls A."""
     port = free_port()
@@ -284,6 +299,7 @@ async def test_camera_changes_leave_other_cameras_streaming(
         port=port,
         a_push=MjpegPush(client, USERNAME, PASSWORD),
         a_ftp=a_ftp,
+        freezer=freezer,
     )
     try:
         await scene.a_still_delivers()

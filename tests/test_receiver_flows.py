@@ -48,9 +48,9 @@ from custom_components.camupload.receiver_ha.settings import (
     ReceiverSettings,
     parse_port_range,
 )
-from tests.conftest import free_port
 from tests.flow_forms import error_texts, serialized, shown, submitted
 from tests.frontend_text import render_message
+from tests.ports import free_port
 from tests.receiver.sample_jpegs import make_jpeg
 from tests.receiver_setup import PASSWORD, USERNAME, camera_subentry, next_image, receiver_entry
 

@@ -16,7 +16,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from custom_components.camupload.camera import NEXT_PART, PART_HEAD
 from custom_components.camupload.const import CONF_HTTP_ON_HA, DOMAIN
 from custom_components.camupload.receiver_ha.hub import wrong_password_issue_id
-from tests.conftest import free_port
+from tests.ports import free_port
 from tests.receiver.sample_jpegs import make_jpeg
 from tests.receiver_setup import CAMERA_ENTITY, PASSWORD, USERNAME, next_image, receiver_entry
 

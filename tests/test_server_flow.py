@@ -16,12 +16,10 @@ from PIL import Image
 from custom_components.camupload.const import CONF_HTTP_PATH, DOMAIN
 from custom_components.camupload.runtime import uploader_hub
 from custom_components.camupload.uploader.network_test import TEST_DATA
-from tests.conftest import free_port
-from tests.profile_setup import ftp_answers, server_entry, vsftpd_server
+from tests.ports import free_port
+from tests.profile_setup import ftp_answers, server_entry
 from tests.receiver_setup import PASSWORD, USERNAME, receiver_entry
 from tests.uploader.servers import BAD_PASSWORD, FtpServer
-
-__all__ = ["vsftpd_server"]
 
 pytestmark = pytest.mark.enable_socket
 

@@ -40,7 +40,7 @@ from tests.browser.ui_setup import (
     add_server,
     camera_entity_id,
 )
-from tests.conftest import free_port
+from tests.ports import free_port
 
 PACKAGE = "tests/browser/"
 # CAMUPLOAD_SCREENSHOTS=1 keeps every test's last screen, not only a failed one's.

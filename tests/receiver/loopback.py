@@ -104,6 +104,14 @@ async def start_receiver(tmp_path: Path, **overrides: object) -> Running:
     return Running(receiver, collected, tmp_path)
 
 
+async def wait_until(condition: Callable[[], bool]) -> None:
+    """Wait until condition() is true."""
+    async with asyncio.timeout(WAIT_SECONDS):
+        # Counters of the server's own tasks: nothing to wait on but time.
+        while not condition():  # noqa: ASYNC110
+            await asyncio.sleep(0.02)
+
+
 async def run_ftp_scenario[T](
     tmp_path: Path, scenario: Callable[[int], T], **overrides: object
 ) -> tuple[T, Running]:

@@ -30,30 +30,11 @@ from custom_components.camupload.receiver.command import (
     saved_name,
 )
 from custom_components.camupload.receiver.model import SAFE_NAME_MAX_LENGTH, safe_name
+from tests.ports import free_port
+from tests.receiver.processes import MODULE, REPO, read_until
 from tests.receiver.sample_jpegs import make_jpeg
 
-REPO = Path(__file__).resolve().parents[2]
 STAMP = "20240506T070809.123456Z"
-MODULE = "custom_components.camupload.receiver"
-
-
-def free_port() -> int:
-    """A port the OS says is free on 127.0.0.1."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-async def read_until(stream: asyncio.StreamReader, needle: str) -> list[str]:
-    """Read lines until one contains needle."""
-    lines: list[str] = []
-    async with asyncio.timeout(30):
-        while True:
-            line = (await stream.readline()).decode()
-            assert line, f"stream ended before {needle!r}: {lines}"
-            lines.append(line.rstrip("\n"))
-            if needle in line:
-                return lines
 
 
 async def test_command_receives_saves_and_stops_on_sigterm(tmp_path: Path) -> None:

@@ -1,37 +1,15 @@
 """FTP data connections: the passive port range, resets and appends over the limit."""
 
 import asyncio
-import ftplib
 import io
 import socket
 import struct
 from pathlib import Path
 
+from tests.ports import free_port_pair
+from tests.receiver.ftp_client import epsv_port, in_thread, login, reply
 from tests.receiver.loopback import run_ftp_scenario, start_receiver
 from tests.receiver.sample_jpegs import make_jpeg
-from tests.receiver.test_ftp_server import in_thread, login, reply
-
-
-def free_port_pair() -> tuple[int, socket.socket]:
-    """Two consecutive free ports: the first stays taken by the returned socket."""
-    while True:
-        taken = socket.socket()
-        taken.bind(("127.0.0.1", 0))
-        port = taken.getsockname()[1]
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port + 1))
-            except OSError:
-                taken.close()
-                continue
-        taken.listen(1)
-        return port, taken
-
-
-def epsv_port(client: ftplib.FTP) -> str:
-    """The port an EPSV reply announces, or the error reply."""
-    answer = reply(lambda: client.sendcmd("EPSV"))
-    return answer.split("|")[-2] if answer.startswith("229") else answer
 
 
 async def test_passive_range_skips_taken_ports_and_reuses_freed_ones(tmp_path: Path) -> None:

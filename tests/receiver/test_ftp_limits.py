@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.receiver.loopback import start_receiver
-from tests.receiver.test_command import MODULE, REPO, free_port
-from tests.receiver.test_ftp_server import in_thread, login
-from tests.receiver.test_http_limits import idle_connections, wait_until
+from tests.ports import free_port
+from tests.receiver.ftp_client import in_thread, login
+from tests.receiver.loopback import start_receiver, wait_until
+from tests.receiver.processes import MODULE, REPO
+from tests.receiver.raw_clients import idle_connections
 
 WAIT_SECONDS = 10.0
 LOGIN_TIMEOUT = 0.5

@@ -3,14 +3,14 @@
 import ftplib
 import functools
 import io
-import socket
 from pathlib import Path
 
 from custom_components.camupload.receiver.ftp.filesystem import AccountFileSystem
 from custom_components.camupload.receiver.ftp.server import CameraFtpServer
+from tests.ports import free_port_range
+from tests.receiver.ftp_client import in_thread, login, reply
 from tests.receiver.loopback import CAMERA, Running, run_ftp_scenario, start_receiver
 from tests.receiver.sample_jpegs import make_jpeg
-from tests.receiver.test_ftp_server import in_thread, login, reply
 
 JPEG = make_jpeg(11)
 
@@ -215,20 +215,3 @@ async def test_a_passive_port_nobody_connects_to_is_freed(tmp_path: Path) -> Non
         "200 active mode accepted",
         "227",
     ]
-
-
-def free_port_range(count: int) -> int:
-    """The first of count consecutive ports that are free on 127.0.0.1 right now."""
-    while True:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            first = int(probe.getsockname()[1])
-        if first + count > 65535:  # the highest TCP port
-            continue
-        try:
-            for port in range(first, first + count):
-                with socket.socket() as sock:
-                    sock.bind(("127.0.0.1", port))
-        except OSError:
-            continue
-        return first

@@ -12,10 +12,9 @@ import pytest
 
 from custom_components.camupload.receiver.ftp.filesystem import AccountFileSystem, FileEntry
 from custom_components.camupload.receiver.memory_budget import MemoryBudget, MemoryBudgetError
+from tests.receiver.ftp_client import epsv_port, in_thread, login, reply
 from tests.receiver.loopback import Running, start_receiver
 from tests.receiver.sample_jpegs import make_jpeg
-from tests.receiver.test_ftp_data import epsv_port
-from tests.receiver.test_ftp_server import in_thread, login, reply
 
 KIB = 1024
 MAX_UPLOAD = 512 * KIB

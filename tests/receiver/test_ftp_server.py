@@ -1,48 +1,18 @@
 """FTP server rules: logins, limits, data connections, names, sizes, renames, timeouts."""
 
 import asyncio
-import ftplib
 import functools
 import io
 import socket
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from custom_components.camupload.receiver import Account
+from tests.receiver.ftp_client import connect, in_thread, login, reply
 from tests.receiver.loopback import CAMERA, OTHER, Running, start_receiver
 from tests.receiver.sample_jpegs import make_jpeg
-
-
-def connect(port: int) -> ftplib.FTP:
-    """A connected, not logged in, ftplib client."""
-    client = ftplib.FTP()
-    client.connect("127.0.0.1", port, timeout=10)
-    return client
-
-
-def login(port: int, account: Account = CAMERA) -> ftplib.FTP:
-    """A logged-in ftplib client."""
-    client = connect(port)
-    client.login(account.username, account.password)
-    return client
-
-
-def reply(call: Callable[[], str]) -> str:
-    """The server's reply, error or not."""
-    try:
-        return call()
-    except ftplib.Error as err:
-        return str(err)
-    except (OSError, EOFError):
-        return "connection closed"
-
-
-async def in_thread[T](call: Callable[[], T]) -> T:
-    """Run a blocking client off the event loop."""
-    return await asyncio.to_thread(call)
 
 
 @pytest.fixture

@@ -8,9 +8,9 @@ import socket
 import time
 from pathlib import Path
 
+from tests.receiver.ftp_client import in_thread, login, reply
 from tests.receiver.loopback import CAMERA, run_ftp_scenario, start_receiver
 from tests.receiver.sample_jpegs import make_jpeg
-from tests.receiver.test_ftp_server import in_thread, login, reply
 
 
 def epsv_connect(client: ftplib.FTP) -> socket.socket:

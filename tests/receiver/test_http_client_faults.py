@@ -16,10 +16,11 @@ from custom_components.camupload.receiver.http_upload import (
     ClientFaultLog,
     describe_fault,
 )
+from tests.ports import free_port
 from tests.receiver.loopback import CAMERA, Running, start_receiver
+from tests.receiver.processes import MODULE, REPO, read_until, run
+from tests.receiver.raw_clients import auth, exchange
 from tests.receiver.sample_jpegs import make_jpeg
-from tests.receiver.test_command import MODULE, REPO, free_port, read_until
-from tests.receiver.test_http_upload import auth, run
 
 WAIT_SECONDS = 10.0
 # A log line about a client's fault: its message plus the address and the reason.
@@ -89,18 +90,6 @@ def assert_short_lines(records: list[logging.LogRecord]) -> None:
         message = record.getMessage()
         assert "\n" not in message
         assert len(message) <= SHORT_LINE, message
-
-
-async def exchange(port: int, data: bytes) -> bytes:
-    """Send raw bytes, return everything the server answers before it closes."""
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    try:
-        writer.write(data)
-        await writer.drain()
-        async with asyncio.timeout(WAIT_SECONDS):
-            return await reader.read()
-    finally:
-        writer.close()
 
 
 async def upload_works(running: Running) -> None:

@@ -5,18 +5,18 @@ import contextlib
 import resource
 import sys
 import tracemalloc
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from custom_components.camupload.receiver.http_server import MAX_QUEUED_REQUESTS, CameraHttpServer
 from custom_components.camupload.receiver.model import DEFAULT_MAX_REQUEST_HEAD
-from tests.receiver.loopback import CAMERA, Running, start_receiver
+from tests.ports import free_port
+from tests.receiver.loopback import CAMERA, Running, start_receiver, wait_until
+from tests.receiver.processes import MODULE, REPO
+from tests.receiver.raw_clients import auth, exchange, idle_connections
 from tests.receiver.sample_jpegs import large_jpeg, make_jpeg
-from tests.receiver.test_command import MODULE, REPO, free_port
-from tests.receiver.test_http_client_faults import exchange
-from tests.receiver.test_http_upload import auth
 
 WAIT_SECONDS = 10.0
 MIB = 1024 * 1024
@@ -45,14 +45,6 @@ def http_server(running: Running) -> CameraHttpServer:
     server = running.receiver._http
     assert server is not None
     return server
-
-
-async def wait_until(condition: Callable[[], bool]) -> None:
-    """Wait until condition() is true."""
-    async with asyncio.timeout(WAIT_SECONDS):
-        # Counters of the server's own tasks: nothing to wait on but time.
-        while not condition():  # noqa: ASYNC110
-            await asyncio.sleep(0.02)
 
 
 def head(fields: int, *, size: int = 0) -> bytes:
@@ -259,15 +251,6 @@ async def test_slow_body_is_not_cut_by_the_header_timeout(tmp_path: Path) -> Non
             writer.close()
         assert [frame.data for frame in running.collected.frames] == [jpeg]
     assert answer.startswith(b"HTTP/1.1 200 ")
-
-
-async def idle_connections(port: int, count: int) -> list[asyncio.StreamWriter]:
-    """Open count connections that send nothing; wait until each is admitted."""
-    writers = []
-    for _ in range(count):
-        _, writer = await asyncio.open_connection("127.0.0.1", port)
-        writers.append(writer)
-    return writers
 
 
 @pytest.mark.parametrize(

@@ -11,28 +11,11 @@ import pytest
 
 from custom_components.camupload.receiver import parse_basic_auth
 from tests.receiver.loopback import CAMERA, OTHER, Running, start_receiver
+from tests.receiver.processes import run
+from tests.receiver.raw_clients import auth
 from tests.receiver.sample_jpegs import make_jpeg, sample_frames
 
 FFMPEG_FRAMES = 12
-
-
-async def run(*command: str, stdin: bytes | None = None) -> tuple[int, str, str]:
-    """Run a client, return (exit code, stdout, stderr)."""
-    process = await asyncio.create_subprocess_exec(
-        *command,
-        stdin=asyncio.subprocess.PIPE if stdin is not None else asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await process.communicate(stdin)
-    assert process.returncode is not None
-    return process.returncode, out.decode(errors="replace"), err.decode(errors="replace")
-
-
-def auth(user: str, password: str) -> dict[str, str]:
-    """A Basic Authorization header."""
-    token = base64.b64encode(f"{user}:{password}".encode()).decode()
-    return {"Authorization": f"Basic {token}"}
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
@@ -18,10 +18,9 @@ from custom_components.camupload.receiver.memory_budget import (
     MemoryUse,
 )
 from custom_components.camupload.receiver.model import DEFAULT_MEMORY_BUDGET
-from tests.receiver.loopback import CAMERA, Running, receiver_config, start_receiver
+from tests.receiver.loopback import CAMERA, Running, receiver_config, start_receiver, wait_until
+from tests.receiver.raw_clients import auth, exchange
 from tests.receiver.sample_jpegs import large_jpeg, make_jpeg
-from tests.receiver.test_http_client_faults import exchange
-from tests.receiver.test_http_upload import auth
 
 WAIT_SECONDS = 10.0
 KIB = 1024
@@ -80,14 +79,6 @@ async def budget_receiver(tmp_path: Path, **overrides: object) -> AsyncIterator[
         yield started
     finally:
         await started.receiver.stop()
-
-
-async def wait_until(condition: Callable[[], bool]) -> None:
-    """Wait until condition() is true."""
-    async with asyncio.timeout(WAIT_SECONDS):
-        # The budget is counted by the server's tasks: nothing to wait on but time.
-        while not condition():  # noqa: ASYNC110
-            await asyncio.sleep(0.02)
 
 
 def request_head(path: str, content_type: str, length: int | None) -> bytes:

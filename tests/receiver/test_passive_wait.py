@@ -13,11 +13,10 @@ from pathlib import Path
 import pytest
 
 from custom_components.camupload.receiver.ftp.passive_ports import NoFreePortError, PassivePortRange
+from tests.ports import free_port_pair, free_port_range
+from tests.receiver.ftp_client import in_thread, login, reply
 from tests.receiver.loopback import CAMERA, OTHER, run_ftp_scenario, start_receiver
 from tests.receiver.sample_jpegs import make_jpeg
-from tests.receiver.test_ftp_data import free_port_pair
-from tests.receiver.test_ftp_long_run import free_port_range
-from tests.receiver.test_ftp_server import in_thread, login, reply
 
 JPEG = make_jpeg(12)
 # Time for the server to read lines a client sent before another client acts.

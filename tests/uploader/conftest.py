@@ -30,12 +30,6 @@ def _run(server: FtpServer) -> Iterator[FtpServer]:
 
 
 @pytest.fixture
-def vsftpd_server(tmp_path: Path) -> Iterator[FtpServer]:
-    """A vsftpd on a free port (anonymous uploads below incoming/)."""
-    yield from _run(vsftpd(tmp_path))
-
-
-@pytest.fixture
 def vsftpd_tls_server(tmp_path: Path) -> Iterator[FtpServer]:
     """A vsftpd that requires explicit TLS, with a self-signed certificate."""
     yield from _run(vsftpd(tmp_path, tls=True))

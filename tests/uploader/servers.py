@@ -25,6 +25,7 @@ from typing import Any
 import pytest
 
 from custom_components.camupload.uploader.model import Destination, Protocol
+from tests.ports import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 SERVERS_ROOT = REPO / ".servers" / "root"
@@ -46,13 +47,6 @@ def _sha512_crypt(password: str) -> str:
     return subprocess.run(
         ["openssl", "passwd", "-6", password], check=True, capture_output=True, text=True
     ).stdout.strip()
-
-
-def free_port() -> int:
-    """Ask the OS for a free TCP port on 127.0.0.1."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _descendants(pid: int) -> list[int]:

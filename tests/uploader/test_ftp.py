@@ -22,7 +22,8 @@ from custom_components.camupload.uploader.model import (
     RemoteFile,
 )
 from custom_components.camupload.uploader.session import _Progress, deliver, upload_once
-from tests.uploader.servers import BAD_PASSWORD, FtpServer, free_port
+from tests.ports import free_port
+from tests.uploader.servers import BAD_PASSWORD, FtpServer
 
 DATA = bytes(range(256)) * 400
 

@@ -2,7 +2,8 @@
 
 from custom_components.camupload.uploader.model import Destination, Protocol
 from custom_components.camupload.uploader.network_test import TEST_FILE_NAME, run_network_test
-from tests.uploader.servers import BAD_PASSWORD, FtpServer, free_port
+from tests.ports import free_port
+from tests.uploader.servers import BAD_PASSWORD, FtpServer
 
 
 async def test_all_steps_pass(proftpd_server: FtpServer) -> None:
