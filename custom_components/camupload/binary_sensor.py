@@ -13,10 +13,10 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .entity import ProfileEntity, ReceiverCameraEntity, add_camera_entities, add_profile_entities
+from .entity import ProfileEntity, ReceiverCameraEntity, add_entry_entities
 from .receiver_ha.hub import ReceiverCamera, ReceiverHub
 from .receiver_ha.settings import ReceiverSettings
-from .runtime import CamuploadConfigEntry, receiver_hub, uploader_hub
+from .runtime import CamuploadConfigEntry
 from .uploader_ha.runner import ProfileRunner
 
 # Updates only read memory: camera states are pushed, the streaming connection's is polled.
@@ -66,25 +66,19 @@ async def async_setup_entry(
 ) -> None:
     """Add a connectivity sensor for every receiver camera, or streaming profile."""
     del hass
-    if (uploader := uploader_hub(entry)) is not None:
-        add_profile_entities(
-            uploader,
-            async_add_entities,
-            lambda runner: (
-                ProfileBinarySensor(runner=runner, description=description)
-                for description in PROFILE_BINARY_SENSORS
-                if description.has_fn(runner)
-            ),
-        )
-    if (hub := receiver_hub(entry)) is not None:
-        add_camera_entities(
-            hub,
-            async_add_entities,
-            lambda camera: (
-                CameraBinarySensor(hub=hub, camera=camera, description=description)
-                for description in CAMERA_BINARY_SENSORS
-            ),
-        )
+    add_entry_entities(
+        entry,
+        async_add_entities,
+        camera_entities=lambda hub, camera: (
+            CameraBinarySensor(hub=hub, camera=camera, description=description)
+            for description in CAMERA_BINARY_SENSORS
+        ),
+        profile_entities=lambda runner: (
+            ProfileBinarySensor(runner=runner, description=description)
+            for description in PROFILE_BINARY_SENSORS
+            if description.has_fn(runner)
+        ),
+    )
 
 
 class CameraBinarySensor(ReceiverCameraEntity, BinarySensorEntity):

@@ -9,8 +9,8 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .entity import ProfileEntity, add_profile_entities
-from .runtime import CamuploadConfigEntry, uploader_hub
+from .entity import ProfileEntity, add_entry_entities
+from .runtime import CamuploadConfigEntry
 from .uploader_ha.runner import ProfileRunner
 from .uploader_ha.status import network_test_notification_id, network_test_report
 
@@ -58,14 +58,13 @@ async def async_setup_entry(
 ) -> None:
     """Add the buttons of every profile of an upload server."""
     del hass
-    if (hub := uploader_hub(entry)) is not None:
-        add_profile_entities(
-            hub,
-            async_add_entities,
-            lambda runner: (
-                ProfileButton(runner=runner, description=description) for description in BUTTONS
-            ),
-        )
+    add_entry_entities(
+        entry,
+        async_add_entities,
+        profile_entities=lambda runner: (
+            ProfileButton(runner=runner, description=description) for description in BUTTONS
+        ),
+    )
 
 
 class ProfileButton(ProfileEntity, ButtonEntity):

@@ -9,10 +9,10 @@ from homeassistant.components.camera import Camera, CameraEntityDescription
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .entity import ReceiverCameraEntity, add_camera_entities
+from .entity import ReceiverCameraEntity, add_entry_entities
 from .receiver_ha.hub import ReceiverCamera, ReceiverHub
 from .receiver_ha.placeholder import placeholder_jpeg
-from .runtime import CamuploadConfigEntry, receiver_hub
+from .runtime import CamuploadConfigEntry
 
 MJPEG_BOUNDARY = "frameboundary"
 # What opens each part of the live view; a frame is followed by the end of its part and this.
@@ -33,10 +33,11 @@ async def async_setup_entry(
 ) -> None:
     """Add a camera entity for every camera subentry of the receiver."""
     del hass
-    if (hub := receiver_hub(entry)) is not None:
-        add_camera_entities(
-            hub, async_add_entities, lambda camera: [UploadCamera(hub=hub, camera=camera)]
-        )
+    add_entry_entities(
+        entry,
+        async_add_entities,
+        camera_entities=lambda hub, camera: [UploadCamera(hub=hub, camera=camera)],
+    )
 
 
 class UploadCamera(ReceiverCameraEntity, Camera):

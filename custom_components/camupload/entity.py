@@ -18,6 +18,7 @@ from homeassistant.util import dt as dt_util
 from .const import DOMAIN, MODEL_PROFILE, MODEL_RECEIVER_CAMERA, NAME
 from .receiver_ha.camera_feed import CameraFeed
 from .receiver_ha.hub import ReceiverCamera, ReceiverHub
+from .runtime import CamuploadConfigEntry, receiver_hub, uploader_hub
 from .uploader_ha.hub import UploaderHub
 from .uploader_ha.runner import ProfileRunner
 
@@ -162,6 +163,26 @@ class ProfileEntity(CamuploadEntity):
         """Follow the profile's status until removed."""
         await super().async_added_to_hass()
         self.async_on_remove(self.runner.add_listener(self.async_write_ha_state))
+
+
+def add_entry_entities(
+    entry: CamuploadConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    *,
+    camera_entities: Callable[[ReceiverHub, ReceiverCamera], Iterable[Entity]] | None = None,
+    profile_entities: Callable[[ProfileRunner], Iterable[Entity]] | None = None,
+) -> None:
+    """A platform's setup: each receiver camera's or each upload profile's entities.
+
+    Each goes to its camera's or profile's subentry; cameras added while the receiver runs
+    get theirs the same way.
+    """
+    if camera_entities is not None and (receiver := receiver_hub(entry)) is not None:
+        add_camera_entities(
+            receiver, async_add_entities, lambda camera: camera_entities(receiver, camera)
+        )
+    if profile_entities is not None and (uploader := uploader_hub(entry)) is not None:
+        add_profile_entities(uploader, async_add_entities, profile_entities)
 
 
 def add_camera_entities(

@@ -26,10 +26,10 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import dt as dt_util
 
 from .const import NO_ERROR
-from .entity import ProfileEntity, ReceiverCameraEntity, add_camera_entities, add_profile_entities
+from .entity import ProfileEntity, ReceiverCameraEntity, add_entry_entities
 from .receiver_ha.camera_feed import FRAME_RATE_WINDOW, CameraFeed
 from .receiver_ha.hub import ReceiverCamera, ReceiverHub
-from .runtime import CamuploadConfigEntry, receiver_hub, uploader_hub
+from .runtime import CamuploadConfigEntry
 from .shared.frame import Frame
 from .uploader_ha.runner import ProfileRunner
 from .uploader_ha.status import ProfileStatus, delivered_file_name
@@ -75,27 +75,20 @@ async def async_setup_entry(
 ) -> None:
     """Add the sensors of every receiver camera, or of every upload profile."""
     del hass
-    if (uploader := uploader_hub(entry)) is not None:
-        add_profile_entities(
-            uploader,
-            async_add_entities,
-            lambda runner: (
-                ProfileSensor(runner=runner, description=description)
-                for description in PROFILE_SENSORS
+    add_entry_entities(
+        entry,
+        async_add_entities,
+        camera_entities=lambda hub, camera: [
+            LastUploadSensor(hub=hub, camera=camera),
+            *(
+                FeedSensor(hub=hub, camera=camera, description=description)
+                for description in SENSORS
             ),
-        )
-    if (hub := receiver_hub(entry)) is not None:
-        add_camera_entities(
-            hub,
-            async_add_entities,
-            lambda camera: [
-                LastUploadSensor(hub=hub, camera=camera),
-                *(
-                    FeedSensor(hub=hub, camera=camera, description=description)
-                    for description in SENSORS
-                ),
-            ],
-        )
+        ],
+        profile_entities=lambda runner: (
+            ProfileSensor(runner=runner, description=description) for description in PROFILE_SENSORS
+        ),
+    )
 
 
 class FeedSensor(ReceiverCameraEntity, SensorEntity):

@@ -9,8 +9,8 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.restore_state import RestoreEntity
 
-from .entity import ProfileEntity, add_profile_entities
-from .runtime import CamuploadConfigEntry, uploader_hub
+from .entity import ProfileEntity, add_entry_entities
+from .runtime import CamuploadConfigEntry
 from .uploader_ha.runner import ProfileRunner
 
 PARALLEL_UPDATES = 0
@@ -44,14 +44,13 @@ async def async_setup_entry(
 ) -> None:
     """Add the schedule switch of every profile of an upload server."""
     del hass
-    if (hub := uploader_hub(entry)) is not None:
-        add_profile_entities(
-            hub,
-            async_add_entities,
-            lambda runner: (
-                ProfileSwitch(runner=runner, description=description) for description in SWITCHES
-            ),
-        )
+    add_entry_entities(
+        entry,
+        async_add_entities,
+        profile_entities=lambda runner: (
+            ProfileSwitch(runner=runner, description=description) for description in SWITCHES
+        ),
+    )
 
 
 class ProfileSwitch(ProfileEntity, SwitchEntity, RestoreEntity):
