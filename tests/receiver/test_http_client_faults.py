@@ -242,3 +242,40 @@ async def test_command_prints_one_line_per_frame_whatever_the_name() -> None:
     [line] = out.decode().splitlines()
     assert out.count(b"\n") == 1
     assert line.endswith(f" http cam28 frame {len(jpeg)} snap one.jpg")
+
+
+def _expecting_head(name: str, length: int) -> bytes:
+    return (
+        f"POST /photo/cam28?name={name} HTTP/1.1\r\nHost: x\r\nAuthorization: {_AUTH}\r\n"
+        f"Content-Type: image/jpeg\r\nContent-Length: {length}\r\n"
+        "Expect: 100-continue\r\n\r\n"
+    ).encode()
+
+
+async def test_a_bad_name_is_refused_before_the_body_is_asked_for(http_only: Running) -> None:
+    """With Expect: 100-continue the 400 comes instead of 100 Continue: no body is sent.
+
+    Told to continue first, a client sends its body into a connection the server closes, and
+    may get a reset instead of the 400 (curl then reports the 100 as its final status).
+    """
+    answer = await exchange(http_only.http_port, _expecting_head("a%0Ab", 1000))
+    assert answer.startswith(b"HTTP/1.1 400 Bad Request\r\n")
+    assert b"100 Continue" not in answer
+    assert answer.endswith(b"name must not hold control characters\n")
+
+
+async def test_a_good_name_is_told_to_continue(http_only: Running) -> None:
+    """The usual 100 Continue, then the photo, then 200."""
+    jpeg = make_jpeg(9)
+    reader, writer = await asyncio.open_connection("127.0.0.1", http_only.http_port)
+    try:
+        writer.write(_expecting_head("snap.jpg", len(jpeg)))
+        async with asyncio.timeout(WAIT_SECONDS):
+            assert await reader.readuntil(b"\r\n\r\n") == b"HTTP/1.1 100 Continue\r\n\r\n"
+            writer.write(jpeg)
+            status = await reader.readline()
+    finally:
+        writer.close()
+    assert status == b"HTTP/1.1 200 OK\r\n"
+    await http_only.collected.wait_for(1)
+    assert http_only.collected.frames[0].file_name == "snap.jpg"

@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 from typing import Any, override
 
 from aiohttp import StreamReader, web
-from aiohttp.http import HttpProcessingError
+from aiohttp.http import HttpProcessingError, HttpVersion11
 
 from .accounts import AccountBook, FailureLimiter
 from .form_data import FormError, form_boundary, form_file
@@ -112,6 +112,26 @@ def _file_name(request: web.Request) -> str | None:
         # Refused before the body is read, so the connection is closed after.
         raise _RefusedError(_closing(_text(400, "name must not hold control characters")))
     return name
+
+
+async def _expect_photo(request: web.Request) -> web.StreamResponse | None:
+    """Answer "Expect: 100-continue" with the refusal of a bad ?name= instead of 100 Continue.
+
+    A client told to continue sends its body and may meet a closed connection (a reset) before
+    it reads the refusal; refused first, it sends nothing and reads the 400.
+    """
+    try:
+        _file_name(request)
+    except _RefusedError as refused:
+        return refused.response
+    expect = request.headers.get("Expect", "")
+    if request.version == HttpVersion11:
+        if expect.lower() != "100-continue":
+            return _closing(_text(417, f"unknown Expect: {expect}"))
+        await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        # The 100 is not part of the response's body.
+        request.writer.output_size = 0
+    return None
 
 
 def _text(status: int, message: str, headers: dict[str, str] | None = None) -> web.Response:
@@ -361,5 +381,5 @@ class HttpUploadHandlers:
             return await self.handle_mjpeg(request, request.match_info["username"])
 
         for method in ("POST", "PUT"):
-            app.router.add_route(method, "/photo/{username}", photo)
+            app.router.add_route(method, "/photo/{username}", photo, expect_handler=_expect_photo)
             app.router.add_route(method, "/upload/{username}", mjpeg)
