@@ -1,6 +1,8 @@
 """Subprocesses the receiver tests start: the receiver's own command and real clients."""
 
 import asyncio
+import resource
+import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -30,3 +32,27 @@ async def run(*command: str, stdin: bytes | None = None) -> tuple[int, str, str]
     out, err = await process.communicate(stdin)
     assert process.returncode is not None
     return process.returncode, out.decode(errors="replace"), err.decode(errors="replace")
+
+
+# The command's own descriptors (standard streams, event loop, listener) fit well under this.
+OPEN_FILES_LIMIT = 30
+
+
+async def command_short_of_files(*arguments: str) -> asyncio.subprocess.Process:
+    """The receiver command with arguments, allowed only OPEN_FILES_LIMIT open files."""
+
+    def limit_open_files() -> None:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (OPEN_FILES_LIMIT, OPEN_FILES_LIMIT))
+
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", MODULE, "--camera", "cam28:cli-pass", *arguments,
+        cwd=REPO, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        preexec_fn=limit_open_files,
+    )  # fmt: skip
+
+
+def cpu_ticks(pid: int) -> int:
+    """CPU time a process has used, in clock ticks."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    # utime and stime, fields 14 and 15 of proc(5), counted after the command name.
+    return int(fields[11]) + int(fields[12])

@@ -3,8 +3,6 @@
 import asyncio
 import contextlib
 import ftplib
-import resource
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,13 +10,12 @@ import pytest
 from tests.ports import free_port
 from tests.receiver.ftp_client import in_thread, login
 from tests.receiver.loopback import start_receiver, wait_until
-from tests.receiver.processes import MODULE, REPO
+from tests.receiver.processes import command_short_of_files, cpu_ticks
 from tests.receiver.raw_clients import idle_connections
 
 WAIT_SECONDS = 10.0
 LOGIN_TIMEOUT = 0.5
-# The command's own descriptors (standard streams, event loop, listener) fit well under this.
-_OPEN_FILES = 30
+# More connections than the command can hold open.
 _OVER_LIMIT = 40
 
 
@@ -87,12 +84,6 @@ async def test_a_connection_that_does_not_log_in_is_closed(tmp_path: Path) -> No
         await started.receiver.stop()
 
 
-def _cpu_ticks(pid: int) -> int:
-    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    # utime and stime, fields 14 and 15 of proc(5), counted after the command name.
-    return int(fields[11]) + int(fields[12])
-
-
 def _welcome(port: int) -> str:
     with ftplib.FTP() as client:
         client.connect("127.0.0.1", port, timeout=2)
@@ -109,15 +100,7 @@ async def test_out_of_descriptors_pauses_ftp_accept_without_spinning() -> None:
     """At the open-file limit the FTP port waits (one warning, no traceback), then serves."""
     port = free_port()
 
-    def limit_open_files() -> None:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (_OPEN_FILES, _OPEN_FILES))
-
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", MODULE, "--camera", "cam28:cli-pass", "--ftp-port", str(port),
-        "--http-port", "0",
-        cwd=REPO, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-        preexec_fn=limit_open_files,
-    )  # fmt: skip
+    process = await command_short_of_files("--ftp-port", str(port), "--http-port", "0")
     assert process.stderr is not None
     idle: list[asyncio.StreamWriter] = []
     try:
@@ -126,10 +109,10 @@ async def test_out_of_descriptors_pauses_ftp_accept_without_spinning() -> None:
         # More than the process can take: the rest wait in the listen backlog.
         idle = await idle_connections(port, _OVER_LIMIT)
         await asyncio.sleep(0.5)
-        ticks = _cpu_ticks(process.pid)
+        ticks = cpu_ticks(process.pid)
         await asyncio.sleep(2)
         # Asleep, not spinning on a readable socket it cannot accept from.
-        assert _cpu_ticks(process.pid) - ticks < 50
+        assert cpu_ticks(process.pid) - ticks < 50
         for writer in idle:
             writer.close()
         idle = []

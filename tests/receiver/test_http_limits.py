@@ -2,8 +2,6 @@
 
 import asyncio
 import contextlib
-import resource
-import sys
 import tracemalloc
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -14,7 +12,7 @@ from custom_components.camupload.receiver.http_server import MAX_QUEUED_REQUESTS
 from custom_components.camupload.receiver.model import DEFAULT_MAX_REQUEST_HEAD
 from tests.ports import free_port
 from tests.receiver.loopback import CAMERA, Running, start_receiver, wait_until
-from tests.receiver.processes import MODULE, REPO
+from tests.receiver.processes import command_short_of_files, cpu_ticks
 from tests.receiver.raw_clients import auth, exchange, idle_connections
 from tests.receiver.sample_jpegs import large_jpeg, make_jpeg
 
@@ -283,14 +281,7 @@ async def test_connection_caps(tmp_path: Path, caps: dict[str, int], reason: byt
                 writer.close()
 
 
-def _cpu_ticks(pid: int) -> int:
-    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    # utime and stime, fields 14 and 15 of proc(5), counted after the command name.
-    return int(fields[11]) + int(fields[12])
-
-
-# The command's own descriptors (standard streams, event loop, listener) fit well under this.
-_OPEN_FILES = 30
+# More connections than the command can hold open.
 _OVER_LIMIT = 40
 
 
@@ -298,15 +289,7 @@ async def test_out_of_descriptors_pauses_accept_without_spinning() -> None:
     """At the open-file limit the listener waits (one warning, no traceback), then serves again."""
     port = free_port()
 
-    def limit_open_files() -> None:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (_OPEN_FILES, _OPEN_FILES))
-
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", MODULE, "--camera", "cam28:cli-pass", "--ftp-port", "0",
-        "--http-port", str(port),
-        cwd=REPO, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-        preexec_fn=limit_open_files,
-    )  # fmt: skip
+    process = await command_short_of_files("--ftp-port", "0", "--http-port", str(port))
     assert process.stderr is not None
     idle: list[asyncio.StreamWriter] = []
     try:
@@ -315,10 +298,10 @@ async def test_out_of_descriptors_pauses_accept_without_spinning() -> None:
         # More than the process can take: the rest wait in the listen backlog.
         idle = await idle_connections(port, _OVER_LIMIT)
         await asyncio.sleep(0.5)
-        ticks = _cpu_ticks(process.pid)
+        ticks = cpu_ticks(process.pid)
         await asyncio.sleep(2)
         # Asleep, not spinning on a readable socket it cannot accept from.
-        assert _cpu_ticks(process.pid) - ticks < 50
+        assert cpu_ticks(process.pid) - ticks < 50
         for writer in idle:
             writer.close()
         idle = []
